@@ -1,0 +1,106 @@
+import {
+  resolveHeartbeatOptions,
+  type HeartbeatModuleOptions,
+  type ResolvedHeartbeatOptions,
+} from './heartbeat/index.js';
+
+/** Everything the standalone server reads from its environment. */
+export interface AppConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Options for `HeartbeatModule`, validated. */
+  readonly heartbeat: ResolvedHeartbeatOptions;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 8888;
+
+/** `HB_*` variables that map one-to-one onto numeric heartbeat options. */
+const NUMERIC_OPTIONS = {
+  HB_TOLERANCE_MS: 'toleranceMs',
+  HB_WARN_THRESHOLD: 'warnThreshold',
+  HB_CRIT_THRESHOLD: 'critThreshold',
+  HB_DROP_THRESHOLD: 'dropThreshold',
+  HB_SWEEP_INTERVAL_MS: 'sweepIntervalMs',
+  HB_SWEEP_BATCH_SIZE: 'sweepBatchSize',
+  HB_MAX_APPS: 'maxApps',
+  HB_MAX_APP_ID_LENGTH: 'maxAppIdLength',
+  HB_MAX_TIMEOUT_MS: 'maxTimeoutMs',
+  HB_MAX_BODY_BYTES: 'maxBodyBytes',
+} as const satisfies Record<string, keyof HeartbeatModuleOptions>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function numberFrom(env: Env, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) {
+    throw new Error(`${name}=${raw} is not a number`);
+  }
+  return value;
+}
+
+function portFrom(raw: string, name: string): number {
+  const port = Number(raw);
+  if (!/^[0-9]+$/.test(raw) || port > 65535) {
+    throw new Error(`${name}=${raw} is not a TCP port (0-65535)`);
+  }
+  return port;
+}
+
+/**
+ * Where to listen: `HB_HOST`/`HB_PORT`, or `HB_URL` (`http://host:port`). When `HB_URL` is given
+ * with either of the others they must agree; a disagreement names both values.
+ */
+export function resolveListenAddress(env: Env): { host: string; port: number } {
+  const envHost = env.HB_HOST?.trim() || undefined;
+  const envPort = env.HB_PORT?.trim() || undefined;
+  const port = envPort === undefined ? undefined : portFrom(envPort, 'HB_PORT');
+  const rawUrl = env.HB_URL?.trim() || undefined;
+  if (rawUrl === undefined) {
+    return { host: envHost ?? DEFAULT_HOST, port: port ?? DEFAULT_PORT };
+  }
+
+  let url: URL;
+  try {
+    url = new URL(rawUrl);
+  } catch {
+    throw new Error(`HB_URL=${rawUrl} is not an http://host:port address`);
+  }
+  if (url.protocol !== 'http:' || url.hostname === '') {
+    throw new Error(`HB_URL=${rawUrl} is not an http://host:port address`);
+  }
+  const urlHost = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const urlPort = url.port === '' ? 80 : Number(url.port);
+  if (envHost !== undefined && envHost !== urlHost) {
+    throw new Error(`HB_HOST=${envHost} disagrees with HB_URL=${rawUrl}`);
+  }
+  if (port !== undefined && port !== urlPort) {
+    throw new Error(`HB_PORT=${envPort} disagrees with HB_URL=${rawUrl}`);
+  }
+  return { host: urlHost, port: urlPort };
+}
+
+/** Heartbeat options from `HB_*` variables, with the module's defaults for the rest. */
+export function heartbeatOptionsFromEnv(env: Env): HeartbeatModuleOptions {
+  const options: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(NUMERIC_OPTIONS)) {
+    options[option] = numberFrom(env, name);
+  }
+  if (env.HB_CORS_ORIGIN !== undefined) {
+    options.corsOrigin = env.HB_CORS_ORIGIN.trim() || false;
+  }
+  return options as HeartbeatModuleOptions;
+}
+
+/**
+ * The standalone server's configuration, validated in full before anything starts so a mistake
+ * is reported once, clearly, by name.
+ */
+export function loadAppConfig(env: Env): AppConfig {
+  return {
+    ...resolveListenAddress(env),
+    heartbeat: resolveHeartbeatOptions(heartbeatOptionsFromEnv(env)),
+  };
+}

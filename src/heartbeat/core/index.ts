@@ -1,0 +1,6 @@
+export * from './errors.js';
+export { HeartbeatMessages } from './messages.js';
+export * from './nagios.js';
+export * from './options.js';
+export * from './protocol.js';
+export * from './status.js';

@@ -1,0 +1,40 @@
+/**
+ * Message factories for every refusal and configuration problem, so that wording lives in one
+ * place and tests can assert on it.
+ *
+ * @internal
+ */
+export const HeartbeatMessages = {
+  missingAppId: () => 'missing appid',
+  emptyAppId: () => 'empty appid',
+  appIdTooLong: (length: number, max: number) =>
+    `appid is ${length} characters long, the limit is ${max}`,
+  appIdControlCharacter: () => 'appid contains a control character',
+  appIdNotString: () => 'appid must be a string',
+  invalidTimeout: (raw: string) =>
+    `TIMEOUT must be a non-negative integer number of milliseconds, got [${printable(raw)}]`,
+  timeoutTooLarge: (value: number, max: number) =>
+    `TIMEOUT ${value} ms exceeds the limit of ${max} ms`,
+  malformedEncoding: (part: string) =>
+    `malformed percent-encoding in [${printable(part)}]`,
+  malformedJsonBody: () => 'malformed JSON body',
+  bodyTooLarge: (limit: number) => `request body exceeds ${limit} bytes`,
+  methodNotAllowed: (method: string, allowed: readonly string[]) =>
+    `method ${printable(method)} not allowed, use ${allowed.join(' or ')}`,
+  appLimitReached: (max: number) =>
+    `registry is full (${max} applications), new registrations are refused`,
+  storeUnavailable: () => 'store unavailable',
+  invalidOption: (name: string, value: unknown, expected: string) =>
+    `invalid heartbeat option ${name}=${JSON.stringify(value)}: expected ${expected}`,
+  unorderedThresholds: (warn: number, crit: number, drop: number) =>
+    `heartbeat thresholds must satisfy 0 < warn < crit <= drop, got warn=${warn} crit=${crit} drop=${drop}`,
+  missingScheduler: () =>
+    'HeartbeatModule needs SchedulerRegistry: import ScheduleModule.forRoot() once in your root module',
+} as const;
+
+/** Keeps echoed client input on one line and short. */
+export function printable(value: string, max = 64): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}

@@ -1,0 +1,99 @@
+import type { HeartbeatAppStatus, HeartbeatThresholds } from './status.js';
+
+/** Nagios plugin exit codes by first word. @publicApi */
+export const NAGIOS_EXIT_CODES = {
+  OK: 0,
+  WARNING: 1,
+  CRITICAL: 2,
+  UNKNOWN: 3,
+} as const;
+
+const STATE_TEXT = {
+  OK: 'fine application',
+  WARNING: 'somewhat late application',
+  CRITICAL: 'quite late application',
+} as const;
+
+/** The reference server's goodbye for `hb_done`. @publicApi */
+export const GOODBYE = 'So Long, and Thanks for All the Fish!';
+
+/**
+ * An ID as it may appear in a status line: `|` would end the plugin output and start the
+ * performance data, so it is written percent-encoded (`%7C`). Control characters never get this
+ * far: IDs holding them are refused at the door.
+ *
+ * @publicApi
+ */
+export function nagiosSafeId(appId: string): string {
+  return appId.includes('|') ? appId.replaceAll('|', '%7C') : appId;
+}
+
+/**
+ * `od=<od>;<warn>;<crit>;0;<drop> delay=<T>ms;;;`
+ *
+ * @publicApi
+ */
+export function performanceData(
+  status: Pick<HeartbeatAppStatus, 'od' | 'delayMs'>,
+  thresholds: HeartbeatThresholds,
+): string {
+  const { warnThreshold, critThreshold, dropThreshold } = thresholds;
+  return `od=${status.od.toFixed(2)};${warnThreshold};${critThreshold};0;${dropThreshold} delay=${status.delayMs}ms;;;`;
+}
+
+/**
+ * `OK - fine application [Tetris]| od=1.83;3;5;0;6 delay=2725ms;;;`
+ *
+ * @publicApi
+ */
+export function formatAppStatusLine(
+  status: HeartbeatAppStatus,
+  thresholds: HeartbeatThresholds,
+): string {
+  return `${status.state} - ${STATE_TEXT[status.state]} [${nagiosSafeId(status.appId)}]| ${performanceData(status, thresholds)}`;
+}
+
+/** The answer to `/status?appid=ID` for an unknown (or dropped) ID. @publicApi */
+export function formatUnknownAppLine(appId: string): string {
+  return `CRITICAL - no application record for queried ID: [${nagiosSafeId(appId)}]`;
+}
+
+/** The answer to `/status` when no application is known. @publicApi */
+export const NO_CLIENTS_LINE = 'UNKNOWN - no heartbeat clients at the moment...';
+
+/** The answer to `/status` when several applications are known. @publicApi */
+export function formatMultipleAppsLine(appIds: readonly string[]): string {
+  return `WARNING - multiple (${appIds.length}) applications: [${appIds.map(nagiosSafeId).join(',')}]`;
+}
+
+/**
+ * The answer to `/status` without an ID, given the live applications in registration order.
+ *
+ * @publicApi
+ */
+export function formatHostStatusLine(
+  live: readonly HeartbeatAppStatus[],
+  thresholds: HeartbeatThresholds,
+): string {
+  const [first] = live;
+  if (first === undefined) return NO_CLIENTS_LINE;
+  if (live.length === 1) return formatAppStatusLine(first, thresholds);
+  return formatMultipleAppsLine(live.map((status) => status.appId));
+}
+
+/** The body of `/list`: each ID followed by `\n`; empty when there are none. @publicApi */
+export function formatList(appIds: readonly string[]): string {
+  return appIds.map((id) => `${id}\n`).join('');
+}
+
+/**
+ * The Nagios exit code of a status line: by its first word, anything unrecognised is 3.
+ *
+ * @publicApi
+ */
+export function nagiosExitCode(line: string): number {
+  const word = /^[A-Z]+/.exec(line)?.[0] ?? '';
+  return Object.hasOwn(NAGIOS_EXIT_CODES, word)
+    ? NAGIOS_EXIT_CODES[word as keyof typeof NAGIOS_EXIT_CODES]
+    : NAGIOS_EXIT_CODES.UNKNOWN;
+}

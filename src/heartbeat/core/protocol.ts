@@ -1,0 +1,283 @@
+import { HeartbeatError } from './errors.js';
+import { HeartbeatMessages } from './messages.js';
+
+/** The three protocol commands. @publicApi */
+export const HEARTBEAT_COMMANDS = ['hb_init', 'hb_ping', 'hb_done'] as const;
+/** @publicApi */
+export type HeartbeatCommand = (typeof HEARTBEAT_COMMANDS)[number];
+
+/** The monitoring queries. @publicApi */
+export const MONITOR_QUERIES = ['list', 'status'] as const;
+/** @publicApi */
+export type MonitorQuery = (typeof MONITOR_QUERIES)[number];
+
+/** Methods each route family accepts; anything else is a 405. @publicApi */
+export const PROTOCOL_METHODS = ['GET', 'POST'] as const;
+/** @publicApi */
+export const MONITOR_METHODS = ['GET', 'HEAD'] as const;
+
+/** Limits that input parsing enforces. @publicApi */
+export interface ProtocolLimits {
+  readonly maxAppIdLength: number;
+  readonly maxTimeoutMs: number;
+}
+
+/** A query string split into what the protocol reads. @publicApi */
+export interface ParsedQuery {
+  /** TIMEOUT as written: the first part without `=`, or `timeout=`; undefined when absent. */
+  readonly timeout: string | undefined;
+  /** Decoded `appid` value, undefined when absent. */
+  readonly appId: string | undefined;
+}
+
+/** A validated protocol command request. @publicApi */
+export interface ProtocolRequest {
+  readonly timeoutMs: number;
+  readonly appId: string;
+}
+
+/** Everything an adapter knows about an HTTP request that the protocol looks at. @publicApi */
+export interface ProtocolInput {
+  /** The raw query string, without the leading `?` (may be empty). */
+  readonly query: string;
+  /** A parsed body (object), a raw body (string or bytes) or nothing. */
+  readonly body?: unknown;
+  /** The request's `Content-Type`, used to read a raw body. */
+  readonly contentType?: string;
+}
+
+// C0 and C1 controls, DEL, and the Unicode line/paragraph separators: none may reach a status line.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const DECIMAL = /^[0-9]+$/;
+
+/**
+ * The command of a request path: its last non-empty segment, so `/hb_ping`, `/heartbeat/hb_ping`
+ * and `/any/prefix/hb_ping` are the same command.
+ *
+ * @publicApi
+ */
+export function lastPathSegment(url: string): string {
+  const end = url.search(/[?#]/);
+  const path = end === -1 ? url : url.slice(0, end);
+  const segments = path.split('/').filter(Boolean);
+  return segments.at(-1) ?? '';
+}
+
+/** The query string of a URL, without the `?`. @publicApi */
+export function rawQueryOf(url: string): string {
+  const start = url.indexOf('?');
+  if (start === -1) return '';
+  const hash = url.indexOf('#', start);
+  return url.slice(start + 1, hash === -1 ? undefined : hash);
+}
+
+function percentDecode(part: string, plusIsSpace: boolean): string {
+  const text = plusIsSpace ? part.replaceAll('+', ' ') : part;
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new HeartbeatError('invalid', HeartbeatMessages.malformedEncoding(part));
+  }
+}
+
+/** Splits `a=b&c=d` into decoded pairs; a part without `=` has value `undefined`. */
+function decodePairs(
+  source: string,
+  plusIsSpace: boolean,
+): Array<[key: string, value: string | undefined]> {
+  const pairs: Array<[string, string | undefined]> = [];
+  for (const part of source.split('&')) {
+    const eq = part.indexOf('=');
+    if (eq === -1) {
+      pairs.push([percentDecode(part, plusIsSpace), undefined]);
+    } else {
+      pairs.push([
+        percentDecode(part.slice(0, eq), plusIsSpace),
+        percentDecode(part.slice(eq + 1), plusIsSpace),
+      ]);
+    }
+  }
+  return pairs;
+}
+
+/**
+ * Parses a protocol query string. It is split on `&` and each part is percent-decoded on its own
+ * (so an ID may contain an encoded `&`). The first part is TIMEOUT when it has no `=`;
+ * `timeout=N` is accepted anywhere. The first `appid=` wins. Other parameters are ignored.
+ *
+ * @publicApi
+ */
+export function parseQuery(query: string): ParsedQuery {
+  let timeout: string | undefined;
+  let appId: string | undefined;
+  decodePairs(query, false).forEach(([key, value], index) => {
+    if (value === undefined) {
+      if (index === 0) timeout = key;
+    } else if (key === 'appid') {
+      appId ??= value;
+    } else if (key.toLowerCase() === 'timeout') {
+      timeout ??= value;
+    }
+  });
+  return { timeout, appId };
+}
+
+/**
+ * TIMEOUT in milliseconds: a missing or empty value is 0; anything but a decimal integer up to
+ * `maxTimeoutMs` is refused.
+ *
+ * @publicApi
+ */
+export function parseTimeout(raw: string | undefined, maxTimeoutMs: number): number {
+  if (raw === undefined || raw === '') return 0;
+  if (!DECIMAL.test(raw)) {
+    throw new HeartbeatError('invalid', HeartbeatMessages.invalidTimeout(raw));
+  }
+  return validateTimeout(Number(raw), maxTimeoutMs);
+}
+
+/**
+ * Checks a TIMEOUT given as a number: a non-negative integer up to `maxTimeoutMs`.
+ *
+ * @publicApi
+ */
+export function validateTimeout(timeoutMs: number, maxTimeoutMs: number): number {
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
+    throw new HeartbeatError('invalid', HeartbeatMessages.invalidTimeout(String(timeoutMs)));
+  }
+  if (timeoutMs > maxTimeoutMs) {
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.timeoutTooLarge(timeoutMs, maxTimeoutMs),
+    );
+  }
+  return timeoutMs;
+}
+
+/**
+ * Checks an application ID: present, a non-empty string, at most `maxAppIdLength` characters and
+ * free of control characters.
+ *
+ * @publicApi
+ */
+export function validateAppId(appId: unknown, maxAppIdLength: number): string {
+  if (appId === undefined || appId === null) {
+    throw new HeartbeatError('invalid', HeartbeatMessages.missingAppId());
+  }
+  if (typeof appId !== 'string') {
+    throw new HeartbeatError('invalid', HeartbeatMessages.appIdNotString());
+  }
+  if (appId === '') {
+    throw new HeartbeatError('invalid', HeartbeatMessages.emptyAppId());
+  }
+  if (appId.length > maxAppIdLength) {
+    const characters = [...appId].length;
+    if (characters > maxAppIdLength) {
+      throw new HeartbeatError(
+        'invalid',
+        HeartbeatMessages.appIdTooLong(characters, maxAppIdLength),
+      );
+    }
+  }
+  if (CONTROL_CHARACTER.test(appId)) {
+    throw new HeartbeatError('invalid', HeartbeatMessages.appIdControlCharacter());
+  }
+  return appId;
+}
+
+function isFormContentType(contentType: string | undefined): boolean {
+  return !!contentType && /application\/x-www-form-urlencoded/i.test(contentType);
+}
+
+function isJsonContentType(contentType: string | undefined): boolean {
+  return !!contentType && /[/+]json\b/i.test(contentType);
+}
+
+/**
+ * The `appid` carried by a POST body: a body object parsed by the platform, or a raw JSON
+ * (`{"appid":"X"}`, Bash client) or form (`appid=X`, Python client) body. An empty body
+ * (`navigator.sendBeacon`) carries none. Returns `undefined` when the body has no `appid`.
+ *
+ * @publicApi
+ */
+export function appIdFromBody(body: unknown, contentType?: string): unknown {
+  if (body === undefined || body === null) return undefined;
+  if (body instanceof Uint8Array) {
+    return appIdFromBody(new TextDecoder().decode(body), contentType);
+  }
+  if (typeof body === 'string') {
+    const text = body.trim();
+    if (text === '') return undefined;
+    const looksJson = isJsonContentType(contentType) ||
+      (!isFormContentType(contentType) && text.startsWith('{'));
+    if (looksJson) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new HeartbeatError('invalid', HeartbeatMessages.malformedJsonBody());
+      }
+      return appIdFromBody(
+        typeof parsed === 'object' && parsed !== null ? parsed : {},
+      );
+    }
+    const pair = decodePairs(text, true).find(([key]) => key === 'appid');
+    return pair?.[1];
+  }
+  if (typeof body === 'object') {
+    return Object.hasOwn(body, 'appid')
+      ? (body as { appid: unknown }).appid
+      : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Parses and validates a protocol command request: TIMEOUT from the query, `appid` from the
+ * query or, when the query has none, from the body.
+ *
+ * @publicApi
+ */
+export function parseProtocolRequest(
+  input: ProtocolInput,
+  limits: ProtocolLimits,
+): ProtocolRequest {
+  const query = parseQuery(input.query);
+  const timeoutMs = parseTimeout(query.timeout, limits.maxTimeoutMs);
+  const appId = validateAppId(
+    query.appId ?? appIdFromBody(input.body, input.contentType),
+    limits.maxAppIdLength,
+  );
+  return { timeoutMs, appId };
+}
+
+/**
+ * The `appid` of a monitoring query (`/status?appid=ID`, `/status?0&appid=ID`), validated, or
+ * `undefined` when the query names none.
+ *
+ * @publicApi
+ */
+export function parseMonitorAppId(
+  query: string,
+  limits: Pick<ProtocolLimits, 'maxAppIdLength'>,
+): string | undefined {
+  const { appId } = parseQuery(query);
+  return appId === undefined ? undefined : validateAppId(appId, limits.maxAppIdLength);
+}
+
+/**
+ * Refuses a method outside `allowed` with a `method` error (405).
+ *
+ * @publicApi
+ */
+export function assertMethod(method: string, allowed: readonly string[]): void {
+  if (!allowed.includes(method.toUpperCase())) {
+    throw new HeartbeatError(
+      'method',
+      HeartbeatMessages.methodNotAllowed(method, allowed),
+      allowed,
+    );
+  }
+}

@@ -1,0 +1,73 @@
+import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import { HeartbeatMonitorController } from './http/heartbeat-monitor.controller.js';
+import { HeartbeatProtocolController } from './http/heartbeat-protocol.controller.js';
+import type { HeartbeatModuleOptions } from './interfaces/heartbeat-module-options.interface.js';
+
+/**
+ * Module-shape switches, known synchronously even in `forRootAsync`. They never reach the options.
+ *
+ * @publicApi
+ */
+export interface HeartbeatModuleExtras {
+  /**
+   * Register the module globally so `HeartbeatRegistry` is injectable everywhere.
+   * @default false
+   */
+  isGlobal?: boolean;
+  /**
+   * Mount the protocol routes (`hb_init`, `hb_ping`, `hb_done`).
+   * @default true
+   */
+  protocol?: boolean;
+  /**
+   * Mount the monitoring routes (`list`, `status`).
+   * @default true
+   */
+  monitoring?: boolean;
+}
+
+export const {
+  ConfigurableModuleClass,
+  MODULE_OPTIONS_TOKEN,
+  OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<HeartbeatModuleOptions>({
+  moduleName: 'Heartbeat',
+})
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createHeartbeatOptions')
+  .setExtras<HeartbeatModuleExtras>(
+    { isGlobal: false, protocol: true, monitoring: true },
+    (definition, extras) => {
+      const controllers: Type[] = [];
+      if (extras.protocol) controllers.push(HeartbeatProtocolController);
+      if (extras.monitoring) controllers.push(HeartbeatMonitorController);
+      return { ...definition, global: extras.isGlobal, controllers };
+    },
+  )
+  .build();
+
+/**
+ * Injection token of the raw options given to `forRoot`/`forRootAsync`.
+ * @publicApi
+ */
+export const HEARTBEAT_MODULE_OPTIONS = MODULE_OPTIONS_TOKEN;
+
+/**
+ * What `forRoot()` accepts: options plus extras.
+ * @publicApi
+ */
+export type HeartbeatModuleForRootOptions = typeof OPTIONS_TYPE;
+/**
+ * What `forRootAsync()` accepts: `useFactory`+`inject`, `useClass` or `useExisting`, plus extras.
+ * @publicApi
+ */
+export type HeartbeatModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
+
+/**
+ * Implemented by classes given to `forRootAsync({ useClass })`.
+ * @publicApi
+ */
+export interface HeartbeatOptionsFactory {
+  createHeartbeatOptions(): HeartbeatModuleOptions | Promise<HeartbeatModuleOptions>;
+}

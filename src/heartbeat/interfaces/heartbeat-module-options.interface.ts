@@ -1,0 +1,82 @@
+import type { HeartbeatStore } from './heartbeat-store.interface.js';
+
+/**
+ * Options of `HeartbeatModule.forRoot()` / `forRootAsync()` and of `createHeartbeatMiddleware()`.
+ * Every field is optional; defaults are applied by `resolveHeartbeatOptions()`.
+ *
+ * @publicApi
+ */
+export interface HeartbeatModuleOptions {
+  /**
+   * Added to each client's TIMEOUT: `T = TIMEOUT + tolerance` is the delay a client promises.
+   * @default 1000
+   */
+  toleranceMs?: number;
+  /**
+   * Overdue ratio from which an application is WARNING.
+   * @default 3
+   */
+  warnThreshold?: number;
+  /**
+   * Overdue ratio from which an application is CRITICAL.
+   * @default 5
+   */
+  critThreshold?: number;
+  /**
+   * Overdue ratio from which an application is dropped (absent for every query).
+   * @default 6
+   */
+  dropThreshold?: number;
+  /**
+   * Period of the scheduled expiry task that removes dropped records.
+   * @default 1000
+   */
+  sweepIntervalMs?: number;
+  /**
+   * Upper bound of records removed by one expiry tick; the rest wait for the next tick.
+   * @default 10000
+   */
+  sweepBatchSize?: number;
+  /**
+   * Maximum number of registered applications; new registrations beyond it get `503`.
+   * @default 100000
+   */
+  maxApps?: number;
+  /**
+   * Maximum length of an application ID, in characters.
+   * @default 256
+   */
+  maxAppIdLength?: number;
+  /**
+   * Largest accepted TIMEOUT in milliseconds.
+   * @default 86400000 (one day)
+   */
+  maxTimeoutMs?: number;
+  /**
+   * Largest accepted request body in bytes (enforced by the standalone server and the middleware;
+   * embedded in a Nest app, the host's body parser limit applies).
+   * @default 16384
+   */
+  maxBodyBytes?: number;
+  /**
+   * Value of `Access-Control-Allow-Origin` on every heartbeat response; `false` omits it.
+   * @default '*'
+   */
+  corsOrigin?: string | false;
+  /**
+   * The store holding the registry. When omitted an `InMemoryHeartbeatStore` is created.
+   * The module calls `close()` on it at shutdown; stores only close what they opened.
+   * @default new InMemoryHeartbeatStore()
+   */
+  store?: HeartbeatStore;
+}
+
+/**
+ * Options after defaults and validation: what the registry and adapters read.
+ *
+ * @publicApi
+ */
+export type ResolvedHeartbeatOptions = Readonly<
+  Required<Omit<HeartbeatModuleOptions, 'store'>> &
+    Pick<HeartbeatModuleOptions, 'store'>
+>;

@@ -1,0 +1,1 @@
+export { InMemoryHeartbeatStore } from './in-memory-heartbeat.store.js';
