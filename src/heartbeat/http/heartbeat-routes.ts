@@ -1,8 +1,24 @@
 /**
- * Route paths for a command: the bare segment and the same segment after any prefix, so the
- * command is the last path segment wherever the module is mounted.
+ * How many path segments may precede a command. Clients only change `HB_URL`, so a command must
+ * match whatever prefix it arrives under; this bound is on top of any global or `RouterModule`
+ * prefix of the host.
+ * @publicApi
+ */
+export const MAX_ROUTE_PREFIX_SEGMENTS = 8;
+
+/**
+ * Route paths that match `segment` as the last path segment after 0 to
+ * {@link MAX_ROUTE_PREFIX_SEGMENTS} prefix segments. Fixed-depth parameters rather than a
+ * wildcard, because Fastify's router only accepts a wildcard at the end of a path; this way the
+ * same routes work on Express and Fastify.
  * @internal
  */
 export function lastSegmentRoutes(segment: string): string[] {
-  return [segment, `*prefix/${segment}`];
+  const routes = [segment];
+  let prefix = '';
+  for (let depth = 1; depth <= MAX_ROUTE_PREFIX_SEGMENTS; depth++) {
+    prefix += `:hbPrefix${depth}/`;
+    routes.push(`${prefix}${segment}`);
+  }
+  return routes;
 }
