@@ -7,10 +7,7 @@ import { HeartbeatMessages } from './messages.js';
  * @publicApi
  */
 export type HeartbeatErrorKind =
-  | 'invalid'
-  | 'method'
-  | 'capacity'
-  | 'unavailable';
+  'invalid' | 'method' | 'capacity' | 'unavailable';
 
 /**
  * A typed, framework-free error raised by the heartbeat core, registry and stores.
@@ -93,15 +90,24 @@ export function errorResponse(
   }
   const status = httpStatusOf(error);
   if (status === 413) {
-    return { status, body: `ERROR: ${HeartbeatMessages.bodyTooLarge(limits.maxBodyBytes)}` };
+    return {
+      status,
+      body: `ERROR: ${HeartbeatMessages.bodyTooLarge(limits.maxBodyBytes)}`,
+    };
   }
-  if (status === 400 && (error as { type?: unknown }).type === 'entity.parse.failed') {
+  if (
+    status === 400 &&
+    (error as { type?: unknown }).type === 'entity.parse.failed'
+  ) {
     // body-parser's wording for a broken JSON body
     return { status, body: `ERROR: ${HeartbeatMessages.malformedJsonBody()}` };
   }
   if (status !== undefined && status < 500) {
     const message = error instanceof Error ? oneLine(error.message) : '';
-    return { status, body: `ERROR: ${message || 'cannot process your request'}` };
+    return {
+      status,
+      body: `ERROR: ${message || 'cannot process your request'}`,
+    };
   }
   return { status: status ?? 500, body: 'ERROR: internal server error' };
 }

@@ -13,8 +13,8 @@ export const HeartbeatMessages = {
   appIdNotString: () => 'appid must be a string',
   invalidTimeout: (raw: string) =>
     `TIMEOUT must be a non-negative integer number of milliseconds, got [${printable(raw)}]`,
-  timeoutTooLarge: (value: number, max: number) =>
-    `TIMEOUT ${value} ms exceeds the limit of ${max} ms`,
+  timeoutTooLarge: (value: string, max: number) =>
+    `TIMEOUT ${printable(value)} ms exceeds the limit of ${max} ms`,
   malformedEncoding: (part: string) =>
     `malformed percent-encoding in [${printable(part)}]`,
   malformedJsonBody: () => 'malformed JSON body',

@@ -59,7 +59,8 @@ export function formatUnknownAppLine(appId: string): string {
 }
 
 /** The answer to `/status` when no application is known. @publicApi */
-export const NO_CLIENTS_LINE = 'UNKNOWN - no heartbeat clients at the moment...';
+export const NO_CLIENTS_LINE =
+  'UNKNOWN - no heartbeat clients at the moment...';
 
 /** The answer to `/status` when several applications are known. @publicApi */
 export function formatMultipleAppsLine(appIds: readonly string[]): string {

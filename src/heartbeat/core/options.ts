@@ -25,15 +25,18 @@ export const HEARTBEAT_DEFAULTS = {
 
 type NumericOption = Exclude<
   {
-    [K in keyof ResolvedHeartbeatOptions]: ResolvedHeartbeatOptions[K] extends number
-      ? K
-      : never;
+    [
+      K in keyof ResolvedHeartbeatOptions
+    ]: ResolvedHeartbeatOptions[K] extends number ? K : never;
   }[keyof ResolvedHeartbeatOptions],
   undefined
 >;
 
 /** Integer options and the smallest value each accepts. */
-const INTEGER_MINIMUMS: Record<Exclude<NumericOption, `${string}Threshold`>, number> = {
+const INTEGER_MINIMUMS: Record<
+  Exclude<NumericOption, `${string}Threshold`>,
+  number
+> = {
   toleranceMs: 0,
   sweepIntervalMs: 10,
   sweepBatchSize: 1,
@@ -67,11 +70,19 @@ export function resolveHeartbeatOptions(
       );
     }
   }
-  const { warnThreshold: warn, critThreshold: crit, dropThreshold: drop } = options;
+  const {
+    warnThreshold: warn,
+    critThreshold: crit,
+    dropThreshold: drop,
+  } = options;
   for (const [name, value] of Object.entries({ warn, crit, drop })) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
       throw new Error(
-        HeartbeatMessages.invalidOption(`${name}Threshold`, value, 'a positive number'),
+        HeartbeatMessages.invalidOption(
+          `${name}Threshold`,
+          value,
+          'a positive number',
+        ),
       );
     }
   }
@@ -80,7 +91,11 @@ export function resolveHeartbeatOptions(
   }
   if (options.corsOrigin !== false && typeof options.corsOrigin !== 'string') {
     throw new Error(
-      HeartbeatMessages.invalidOption('corsOrigin', options.corsOrigin, 'a string or false'),
+      HeartbeatMessages.invalidOption(
+        'corsOrigin',
+        options.corsOrigin,
+        'a string or false',
+      ),
     );
   }
   return Object.freeze(options);

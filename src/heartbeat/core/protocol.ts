@@ -78,7 +78,10 @@ function percentDecode(part: string, plusIsSpace: boolean): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    throw new HeartbeatError('invalid', HeartbeatMessages.malformedEncoding(part));
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.malformedEncoding(part),
+    );
   }
 }
 
@@ -130,12 +133,23 @@ export function parseQuery(query: string): ParsedQuery {
  *
  * @publicApi
  */
-export function parseTimeout(raw: string | undefined, maxTimeoutMs: number): number {
+export function parseTimeout(
+  raw: string | undefined,
+  maxTimeoutMs: number,
+): number {
   if (raw === undefined || raw === '') return 0;
   if (!DECIMAL.test(raw)) {
     throw new HeartbeatError('invalid', HeartbeatMessages.invalidTimeout(raw));
   }
-  return validateTimeout(Number(raw), maxTimeoutMs);
+  const value = Number(raw);
+  // Checked here, on the text, because a long digit string parses to Infinity.
+  if (value > maxTimeoutMs) {
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.timeoutTooLarge(raw, maxTimeoutMs),
+    );
+  }
+  return value;
 }
 
 /**
@@ -143,14 +157,20 @@ export function parseTimeout(raw: string | undefined, maxTimeoutMs: number): num
  *
  * @publicApi
  */
-export function validateTimeout(timeoutMs: number, maxTimeoutMs: number): number {
+export function validateTimeout(
+  timeoutMs: number,
+  maxTimeoutMs: number,
+): number {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 0) {
-    throw new HeartbeatError('invalid', HeartbeatMessages.invalidTimeout(String(timeoutMs)));
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.invalidTimeout(String(timeoutMs)),
+    );
   }
   if (timeoutMs > maxTimeoutMs) {
     throw new HeartbeatError(
       'invalid',
-      HeartbeatMessages.timeoutTooLarge(timeoutMs, maxTimeoutMs),
+      HeartbeatMessages.timeoutTooLarge(String(timeoutMs), maxTimeoutMs),
     );
   }
   return timeoutMs;
@@ -182,13 +202,18 @@ export function validateAppId(appId: unknown, maxAppIdLength: number): string {
     }
   }
   if (CONTROL_CHARACTER.test(appId)) {
-    throw new HeartbeatError('invalid', HeartbeatMessages.appIdControlCharacter());
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.appIdControlCharacter(),
+    );
   }
   return appId;
 }
 
 function isFormContentType(contentType: string | undefined): boolean {
-  return !!contentType && /application\/x-www-form-urlencoded/i.test(contentType);
+  return (
+    !!contentType && /application\/x-www-form-urlencoded/i.test(contentType)
+  );
 }
 
 function isJsonContentType(contentType: string | undefined): boolean {
@@ -210,14 +235,18 @@ export function appIdFromBody(body: unknown, contentType?: string): unknown {
   if (typeof body === 'string') {
     const text = body.trim();
     if (text === '') return undefined;
-    const looksJson = isJsonContentType(contentType) ||
+    const looksJson =
+      isJsonContentType(contentType) ||
       (!isFormContentType(contentType) && text.startsWith('{'));
     if (looksJson) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
       } catch {
-        throw new HeartbeatError('invalid', HeartbeatMessages.malformedJsonBody());
+        throw new HeartbeatError(
+          'invalid',
+          HeartbeatMessages.malformedJsonBody(),
+        );
       }
       return appIdFromBody(
         typeof parsed === 'object' && parsed !== null ? parsed : {},
@@ -264,7 +293,9 @@ export function parseMonitorAppId(
   limits: Pick<ProtocolLimits, 'maxAppIdLength'>,
 ): string | undefined {
   const { appId } = parseQuery(query);
-  return appId === undefined ? undefined : validateAppId(appId, limits.maxAppIdLength);
+  return appId === undefined
+    ? undefined
+    : validateAppId(appId, limits.maxAppIdLength);
 }
 
 /**

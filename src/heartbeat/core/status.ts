@@ -32,7 +32,10 @@ export function overdueRatio(
 }
 
 /** The state for an overdue ratio below the drop threshold. @publicApi */
-export function stateOf(od: number, thresholds: HeartbeatThresholds): HeartbeatState {
+export function stateOf(
+  od: number,
+  thresholds: HeartbeatThresholds,
+): HeartbeatState {
   if (od < thresholds.warnThreshold) return 'OK';
   if (od < thresholds.critThreshold) return 'WARNING';
   return 'CRITICAL';
