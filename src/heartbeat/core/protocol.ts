@@ -193,6 +193,8 @@ export function validateAppId(appId: unknown, maxAppIdLength: number): string {
     throw new HeartbeatError('invalid', HeartbeatMessages.emptyAppId());
   }
   if (appId.length > maxAppIdLength) {
+    // Characters are code points: stable across platforms and cheap, unlike graphemes.
+    // oxlint-disable-next-line typescript/no-misused-spread
     const characters = [...appId].length;
     if (characters > maxAppIdLength) {
       throw new HeartbeatError(

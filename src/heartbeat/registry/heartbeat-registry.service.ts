@@ -70,7 +70,7 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
   }
 
   /** Records a heartbeat; an unknown ID is registered (how clients recover after a restart). */
-  beat(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
+  async beat(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
     return this.upsert(this.checkAppId(appId), this.checkTimeout(timeoutMs));
   }
 
@@ -81,7 +81,9 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
 
   /** The live status of one application, or `undefined` when unknown or dropped. */
   async get(appId: string): Promise<HeartbeatAppStatus | undefined> {
-    const record = await this.call(() => this.store.get(this.checkAppId(appId)));
+    const record = await this.call(() =>
+      this.store.get(this.checkAppId(appId)),
+    );
     return record && evaluateRecord(record, this.clock.now(), this.options);
   }
 
@@ -115,7 +117,10 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
    * Runs a protocol command from raw HTTP input and returns the response body: `T` for
    * `hb_init`/`hb_ping`, the goodbye text for `hb_done`. Throws `HeartbeatError` on bad input.
    */
-  async execute(command: HeartbeatCommand, input: ProtocolInput): Promise<string> {
+  async execute(
+    command: HeartbeatCommand,
+    input: ProtocolInput,
+  ): Promise<string> {
     const { appId, timeoutMs } = parseProtocolRequest(input, this.options);
     if (command === 'hb_done') {
       await this.call(() => this.store.remove(appId));
@@ -142,7 +147,10 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
     await this.store.close?.();
   }
 
-  private async upsert(appId: string, timeoutMs: number): Promise<HeartbeatBeatResult> {
+  private async upsert(
+    appId: string,
+    timeoutMs: number,
+  ): Promise<HeartbeatBeatResult> {
     const now = this.clock.now();
     const delayMs = timeoutMs + this.options.toleranceMs;
     const result = await this.call(() =>
@@ -188,7 +196,10 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
     } catch (error) {
       if (isHeartbeatError(error)) throw error;
       this.logger.error(`heartbeat store failed: ${String(error)}`);
-      throw new HeartbeatError('unavailable', HeartbeatMessages.storeUnavailable());
+      throw new HeartbeatError(
+        'unavailable',
+        HeartbeatMessages.storeUnavailable(),
+      );
     }
   }
 }

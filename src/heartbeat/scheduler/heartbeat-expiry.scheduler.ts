@@ -32,7 +32,8 @@ export class HeartbeatExpiryScheduler
 
   constructor(
     private readonly registry: HeartbeatRegistry,
-    @Inject(HEARTBEAT_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+    @Inject(HEARTBEAT_OPTIONS)
+    private readonly options: ResolvedHeartbeatOptions,
     @Optional() private readonly schedulerRegistry?: SchedulerRegistry,
   ) {}
 
@@ -40,7 +41,10 @@ export class HeartbeatExpiryScheduler
     if (!this.schedulerRegistry) {
       throw new Error(HeartbeatMessages.missingScheduler());
     }
-    const interval = setInterval(() => void this.tick(), this.options.sweepIntervalMs);
+    const interval = setInterval(
+      () => void this.tick(),
+      this.options.sweepIntervalMs,
+    );
     // The HTTP server keeps a server alive; the sweep alone never should.
     interval.unref();
     this.schedulerRegistry.addInterval(HEARTBEAT_EXPIRY_INTERVAL, interval);
@@ -60,7 +64,9 @@ export class HeartbeatExpiryScheduler
   }
 
   onApplicationShutdown(): void {
-    if (this.schedulerRegistry?.doesExist('interval', HEARTBEAT_EXPIRY_INTERVAL)) {
+    if (
+      this.schedulerRegistry?.doesExist('interval', HEARTBEAT_EXPIRY_INTERVAL)
+    ) {
       this.schedulerRegistry.deleteInterval(HEARTBEAT_EXPIRY_INTERVAL);
     }
   }

@@ -1,0 +1,245 @@
+import { Logger } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { HEARTBEAT_CLOCK, HEARTBEAT_STORE } from '../heartbeat.constants.js';
+import { HeartbeatModule } from '../heartbeat.module.js';
+import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
+import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
+import { HeartbeatRegistry } from './heartbeat-registry.service.js';
+
+describe('HeartbeatRegistry (DI, injected clock)', () => {
+  let moduleRef: TestingModule;
+  let registry: HeartbeatRegistry;
+  let store: InMemoryHeartbeatStore;
+  let clock: FakeHeartbeatClock;
+
+  async function compile(options = {}): Promise<void> {
+    clock = new FakeHeartbeatClock();
+    store = new InMemoryHeartbeatStore();
+    moduleRef = await Test.createTestingModule({
+      imports: [ScheduleModule.forRoot(), HeartbeatModule.forRoot(options)],
+    })
+      .overrideProvider(HEARTBEAT_CLOCK)
+      .useValue(clock)
+      .overrideProvider(HEARTBEAT_STORE)
+      .useValue(store)
+      .compile();
+    registry = moduleRef.get(HeartbeatRegistry);
+  }
+
+  beforeEach(() => compile());
+  afterEach(() => moduleRef.close());
+
+  it('walks an app through OK -> WARNING -> CRITICAL -> gone without sleeping', async () => {
+    const { delayMs } = await registry.register('worker', 1000); // T = 2000
+    expect(delayMs).toBe(2000);
+    expect((await registry.get('worker'))?.state).toBe('OK');
+    expect(await registry.status('worker')).toBe(
+      'OK - fine application [worker]| od=0.00;3;5;0;6 delay=2000ms;;;',
+    );
+
+    clock.advance(6000); // od = 3
+    expect(await registry.status('worker')).toBe(
+      'WARNING - somewhat late application [worker]| od=3.00;3;5;0;6 delay=2000ms;;;',
+    );
+
+    clock.advance(4000); // od = 5
+    expect(await registry.status('worker')).toBe(
+      'CRITICAL - quite late application [worker]| od=5.00;3;5;0;6 delay=2000ms;;;',
+    );
+
+    clock.advance(1999); // od = 5.9995
+    expect((await registry.get('worker'))?.state).toBe('CRITICAL');
+
+    clock.advance(1); // od = 6: dropped
+    expect(await registry.status('worker')).toBe(
+      'CRITICAL - no application record for queried ID: [worker]',
+    );
+  });
+
+  it('treats a dropped record as absent for every query before the sweep runs', async () => {
+    await registry.register('a', 0); // T = 1000
+    await registry.register('b', 60_000);
+    clock.advance(6000);
+
+    // The store still holds both records: nothing has swept yet.
+    expect(await store.count()).toBe(2);
+    expect(await registry.get('a')).toBeUndefined();
+    expect((await registry.list()).map((s) => s.appId)).toEqual(['b']);
+    expect(await registry.status()).toMatch(/^OK - fine application \[b\]\|/);
+    expect(await registry.status('a')).toBe(
+      'CRITICAL - no application record for queried ID: [a]',
+    );
+  });
+
+  it('sweeps dropped records, logging each drop once', async () => {
+    const warn = vi
+      .spyOn(Logger.prototype, 'warn')
+      .mockImplementation(() => {});
+    await registry.register('gone', 0);
+    await registry.register('alive', 60_000);
+    clock.advance(6000);
+
+    expect((await registry.sweep()).map((r) => r.appId)).toEqual(['gone']);
+    expect(await registry.sweep()).toEqual([]);
+    expect(await store.count()).toBe(1);
+    const drops = warn.mock.calls.filter(([message]) =>
+      String(message).includes('[gone]'),
+    );
+    expect(drops).toHaveLength(1);
+    warn.mockRestore();
+  });
+
+  it('re-creates a dropped-but-unswept record on a ping and logs the drop', async () => {
+    const warn = vi
+      .spyOn(Logger.prototype, 'warn')
+      .mockImplementation(() => {});
+    await registry.register('phoenix', 0);
+    clock.advance(7000);
+    const result = await registry.beat('phoenix', 0);
+    expect(result.created).toBe(true);
+    expect((await registry.get('phoenix'))?.registeredAt).toBe(clock.now());
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(await registry.sweep()).toEqual([]);
+    warn.mockRestore();
+  });
+
+  it('a ping for an unknown ID registers it; a later ping keeps registeredAt', async () => {
+    const first = await registry.beat('late-joiner', 500);
+    expect(first).toEqual({
+      appId: 'late-joiner',
+      delayMs: 1500,
+      created: true,
+    });
+    const registeredAt = clock.now();
+    clock.advance(1000);
+    const second = await registry.beat('late-joiner', 500);
+    expect(second.created).toBe(false);
+    expect(await registry.get('late-joiner')).toMatchObject({
+      registeredAt,
+      lastSeen: clock.now(),
+      od: 0,
+    });
+  });
+
+  it('deregisters known and unknown IDs', async () => {
+    await registry.register('x');
+    expect(await registry.deregister('x')).toBe(true);
+    expect(await registry.deregister('x')).toBe(false);
+    expect(await registry.list()).toEqual([]);
+  });
+
+  it('answers the host status for zero, one and several apps', async () => {
+    expect(await registry.status()).toBe(
+      'UNKNOWN - no heartbeat clients at the moment...',
+    );
+    await registry.register('Tetris', 1725);
+    expect(await registry.status()).toBe(
+      'OK - fine application [Tetris]| od=0.00;3;5;0;6 delay=2725ms;;;',
+    );
+    await registry.register('Zelda');
+    await registry.register('Sonic');
+    expect(await registry.status()).toBe(
+      'WARNING - multiple (3) applications: [Tetris,Zelda,Sonic]',
+    );
+  });
+
+  it('validates input on its typed API', async () => {
+    await expect(registry.register('', 0)).rejects.toThrow('empty appid');
+    await expect(registry.register('x'.repeat(257))).rejects.toThrow(
+      'the limit is 256',
+    );
+    await expect(registry.beat('a\nb')).rejects.toThrow('control character');
+    await expect(registry.beat('x', -1)).rejects.toThrow(
+      'non-negative integer',
+    );
+    await expect(registry.beat('x', 0.5)).rejects.toThrow(
+      'non-negative integer',
+    );
+    await expect(registry.beat('x', 86_400_001)).rejects.toThrow(
+      'exceeds the limit',
+    );
+    expect(await store.count()).toBe(0);
+  });
+
+  it('executes protocol commands from raw input', async () => {
+    expect(
+      await registry.execute('hb_init', { query: '5000&appid=Tetris' }),
+    ).toBe('6000');
+    expect(
+      await registry.execute('hb_ping', {
+        query: '100',
+        body: { appid: 'Tetris' },
+      }),
+    ).toBe('1100');
+    expect(await registry.execute('hb_done', { query: 'appid=Tetris' })).toBe(
+      'So Long, and Thanks for All the Fish!',
+    );
+    expect(
+      await registry.execute('hb_done', { query: 'appid=never-seen' }),
+    ).toBe('So Long, and Thanks for All the Fish!');
+  });
+
+  it('leaves the registry unchanged on bad input', async () => {
+    await registry.register('keep', 1000);
+    const before = await store.list();
+    for (const query of [
+      'abc&appid=keep',
+      '5&appid=',
+      '5',
+      '5&appid=%zz',
+      '-1&appid=keep',
+    ]) {
+      await expect(registry.execute('hb_ping', { query })).rejects.toThrow();
+      await expect(registry.execute('hb_done', { query })).rejects.toThrow();
+    }
+    expect(await store.list()).toEqual(before);
+  });
+
+  describe('bounded registry', () => {
+    beforeEach(async () => {
+      await moduleRef.close();
+      await compile({ maxApps: 2 });
+    });
+
+    it('refuses new registrations beyond maxApps while known apps keep working', async () => {
+      await registry.register('a');
+      await registry.register('b');
+      await expect(registry.register('c')).rejects.toMatchObject({
+        kind: 'capacity',
+        message:
+          'registry is full (2 applications), new registrations are refused',
+      });
+      await expect(registry.beat('a', 10)).resolves.toMatchObject({
+        delayMs: 1010,
+      });
+      expect((await registry.list()).map((s) => s.appId)).toEqual(['a', 'b']);
+      await registry.deregister('b');
+      await expect(registry.register('c')).resolves.toMatchObject({
+        created: true,
+      });
+    });
+  });
+
+  it('turns store failures into a typed unavailable error', async () => {
+    const failing: HeartbeatStore = {
+      upsert: () => Promise.reject(new Error('ECONNREFUSED')),
+      get: () => Promise.reject(new Error('ECONNREFUSED')),
+      list: () => Promise.reject(new Error('ECONNREFUSED')),
+      remove: () => Promise.reject(new Error('ECONNREFUSED')),
+      removeExpired: () => Promise.reject(new Error('ECONNREFUSED')),
+      count: () => Promise.reject(new Error('ECONNREFUSED')),
+    };
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    const direct = new HeartbeatRegistry(registry.options, failing, clock);
+    await expect(direct.beat('x')).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: 'store unavailable',
+    });
+    await expect(direct.status()).rejects.toMatchObject({
+      kind: 'unavailable',
+    });
+    vi.restoreAllMocks();
+  });
+});
