@@ -1,0 +1,158 @@
+import request from 'supertest';
+import {
+  createHeartbeatApp,
+  type HeartbeatTestApp,
+} from './support/create-heartbeat-app.js';
+import { expectPlainText } from './support/expect-plain-text.js';
+import { PLATFORMS } from './support/platforms.js';
+
+describe.each(PLATFORMS)('monitoring queries on $name', (platform) => {
+  let t: HeartbeatTestApp;
+
+  beforeEach(async () => {
+    t = await createHeartbeatApp(platform);
+  });
+  afterEach(() => t.app.close());
+
+  const init = (id: string, timeout: number) =>
+    request(t.server)
+      .get(`/hb_init?${timeout}&appid=${encodeURIComponent(id)}`)
+      .expect(200);
+
+  describe('/list', () => {
+    it('is empty when no app is known', async () => {
+      expectPlainText(await request(t.server).get('/list'), 200, '');
+    });
+
+    it('lists each ID followed by a newline, in registration order', async () => {
+      await init('Sonic', 1000);
+      await init('Zelda', 1000);
+      await init('Tetris', 1000);
+      expectPlainText(
+        await request(t.server).get('/list'),
+        200,
+        'Sonic\nZelda\nTetris\n',
+      );
+      expectPlainText(
+        await request(t.server).get('/heartbeat/list'),
+        200,
+        'Sonic\nZelda\nTetris\n',
+      );
+    });
+
+    it('answers HEAD with the headers and no body', async () => {
+      await init('Sonic', 1000);
+      const response = await request(t.server).head('/list');
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toBe(
+        'text/plain; charset=utf-8',
+      );
+      expect(response.text ?? '').toBe('');
+    });
+  });
+
+  describe('/status', () => {
+    it('with no app: UNKNOWN', async () => {
+      expectPlainText(
+        await request(t.server).get('/status'),
+        200,
+        'UNKNOWN - no heartbeat clients at the moment...',
+      );
+    });
+
+    it('with exactly one app: its status line with performance data', async () => {
+      await init('Tetris', 1725);
+      t.clock.advance(4987); // od = 4987 / 2725 = 1.83
+      expectPlainText(
+        await request(t.server).get('/status'),
+        200,
+        'OK - fine application [Tetris]| od=1.83;3;5;0;6 delay=2725ms;;;',
+      );
+    });
+
+    it('with several apps: WARNING with the count and IDs', async () => {
+      await init('Tetris', 1000);
+      await init('Zelda', 1000);
+      await init('Sonic', 1000);
+      expectPlainText(
+        await request(t.server).get('/status'),
+        200,
+        'WARNING - multiple (3) applications: [Tetris,Zelda,Sonic]',
+      );
+    });
+
+    it.each([
+      '/status?appid=Zelda',
+      '/status?0&appid=Zelda',
+      '/mon/status?0&appid=Zelda',
+    ])('%s: that app, through OK, WARNING, CRITICAL and gone', async (url) => {
+      await init('Zelda', 1754); // T = 2754
+      await init('Other', 60_000);
+      t.clock.advance(5921); // od = 2.15
+      expectPlainText(
+        await request(t.server).get(url),
+        200,
+        'OK - fine application [Zelda]| od=2.15;3;5;0;6 delay=2754ms;;;',
+      );
+      t.clock.advance(2754 * 3.83 - 5921);
+      expectPlainText(
+        await request(t.server).get(url),
+        200,
+        'WARNING - somewhat late application [Zelda]| od=3.83;3;5;0;6 delay=2754ms;;;',
+      );
+      t.clock.set(t.clock.now() + 2754 * (5.07 - 3.83));
+      expectPlainText(
+        await request(t.server).get(url),
+        200,
+        'CRITICAL - quite late application [Zelda]| od=5.07;3;5;0;6 delay=2754ms;;;',
+      );
+      t.clock.advance(2754);
+      expectPlainText(
+        await request(t.server).get(url),
+        200,
+        'CRITICAL - no application record for queried ID: [Zelda]',
+      );
+    });
+
+    it('an unknown ID is CRITICAL', async () => {
+      expectPlainText(
+        await request(t.server).get('/status?0&appid=Ghost'),
+        200,
+        'CRITICAL - no application record for queried ID: [Ghost]',
+      );
+    });
+
+    it('ignores extra parameters', async () => {
+      await init('Tetris', 0);
+      const response = await request(t.server).get(
+        '/status?0&appid=Tetris&cache_buster=9',
+      );
+      expect(response.text).toMatch(/^OK - fine application \[Tetris\]\| /);
+    });
+
+    it('refuses a bad ID with a 400 ERROR line', async () => {
+      expectPlainText(
+        await request(t.server).get('/status?appid=%0A'),
+        400,
+        'ERROR: appid contains a control character',
+      );
+    });
+  });
+
+  it.each(['POST', 'PUT', 'DELETE'] as const)(
+    '%s on /list and /status is 405',
+    async (method) => {
+      for (const path of ['/list', '/status']) {
+        const response = await request(t.server)[
+          method.toLowerCase() as 'post'
+        ](path);
+        expectPlainText(
+          response,
+          405,
+          `ERROR: method ${method} not allowed, use GET or HEAD`,
+        );
+        expect(response.headers['allow']).toBe('GET, HEAD');
+      }
+    },
+  );
+});
