@@ -7,7 +7,10 @@ import type { AppConfig } from './app.config.js';
  * `maxBodyBytes`, and the heartbeat error filter for errors raised before routing (a malformed or
  * oversized body), so those answers are `ERROR: ...` lines too. Shared by `main.ts` and the tests.
  */
-export function setupStandaloneApp(app: NestExpressApplication, config: AppConfig): void {
+export function setupStandaloneApp(
+  app: NestExpressApplication,
+  config: AppConfig,
+): void {
   const limit = config.heartbeat.maxBodyBytes;
   // Nothing to gain from fingerprinting or conditional GETs on uncacheable text answers.
   app.disable('x-powered-by');

@@ -11,7 +11,9 @@ async function bootstrap(config: AppConfig): Promise<void> {
   });
   setupStandaloneApp(app, config);
   await app.listen(config.port, config.host);
-  new Logger('Heartbeat').log(`heartbeat server listening on ${await app.getUrl()}`);
+  new Logger('Heartbeat').log(
+    `heartbeat server listening on ${await app.getUrl()}`,
+  );
 }
 
 let config: AppConfig;

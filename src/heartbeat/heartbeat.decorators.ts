@@ -9,17 +9,17 @@ import {
  * Injects the `HeartbeatStore` used by the registry.
  * @publicApi
  */
-export const InjectHeartbeatStore = (): ParameterDecorator & PropertyDecorator =>
-  Inject(HEARTBEAT_STORE);
+export const InjectHeartbeatStore = (): ParameterDecorator &
+  PropertyDecorator => Inject(HEARTBEAT_STORE);
 /**
  * Injects the resolved heartbeat options.
  * @publicApi
  */
-export const InjectHeartbeatOptions = (): ParameterDecorator & PropertyDecorator =>
-  Inject(HEARTBEAT_OPTIONS);
+export const InjectHeartbeatOptions = (): ParameterDecorator &
+  PropertyDecorator => Inject(HEARTBEAT_OPTIONS);
 /**
  * Injects the `HeartbeatClock`.
  * @publicApi
  */
-export const InjectHeartbeatClock = (): ParameterDecorator & PropertyDecorator =>
-  Inject(HEARTBEAT_CLOCK);
+export const InjectHeartbeatClock = (): ParameterDecorator &
+  PropertyDecorator => Inject(HEARTBEAT_CLOCK);

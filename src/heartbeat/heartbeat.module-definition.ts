@@ -69,5 +69,6 @@ export type HeartbeatModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE;
  * @publicApi
  */
 export interface HeartbeatOptionsFactory {
-  createHeartbeatOptions(): HeartbeatModuleOptions | Promise<HeartbeatModuleOptions>;
+  createHeartbeatOptions():
+    HeartbeatModuleOptions | Promise<HeartbeatModuleOptions>;
 }

@@ -32,6 +32,11 @@ import { HeartbeatExpiryScheduler } from './scheduler/heartbeat-expiry.scheduler
     HeartbeatExpiryScheduler,
     HeartbeatErrorFilter,
   ],
-  exports: [HeartbeatRegistry, HEARTBEAT_OPTIONS, HEARTBEAT_STORE, HEARTBEAT_CLOCK],
+  exports: [
+    HeartbeatRegistry,
+    HEARTBEAT_OPTIONS,
+    HEARTBEAT_STORE,
+    HEARTBEAT_CLOCK,
+  ],
 })
 export class HeartbeatModule extends ConfigurableModuleClass {}

@@ -22,7 +22,8 @@ export class HeartbeatErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Heartbeat');
 
   constructor(
-    @Inject(HEARTBEAT_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+    @Inject(HEARTBEAT_OPTIONS)
+    private readonly options: ResolvedHeartbeatOptions,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {

@@ -28,7 +28,8 @@ import {
 export class HeartbeatMonitorController {
   constructor(
     private readonly registry: HeartbeatRegistry,
-    @Inject(HEARTBEAT_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+    @Inject(HEARTBEAT_OPTIONS)
+    private readonly options: ResolvedHeartbeatOptions,
   ) {}
 
   @All(lastSegmentRoutes('list'))
@@ -52,7 +53,10 @@ export class HeartbeatMonitorController {
     @Res() reply: PlainTextReply,
   ): Promise<void> {
     assertMethod(request.method, MONITOR_METHODS);
-    const appId = parseMonitorAppId(rawQueryOf(requestUrl(request)), this.options);
+    const appId = parseMonitorAppId(
+      rawQueryOf(requestUrl(request)),
+      this.options,
+    );
     const line = await this.registry.status(appId);
     sendPlainText(reply, 200, line, this.options.corsOrigin);
   }

@@ -29,21 +29,31 @@ import {
 export class HeartbeatProtocolController {
   constructor(
     private readonly registry: HeartbeatRegistry,
-    @Inject(HEARTBEAT_OPTIONS) private readonly options: ResolvedHeartbeatOptions,
+    @Inject(HEARTBEAT_OPTIONS)
+    private readonly options: ResolvedHeartbeatOptions,
   ) {}
 
   @All(lastSegmentRoutes('hb_init'))
-  init(@Req() request: ProtocolHttpRequest, @Res() reply: PlainTextReply): Promise<void> {
+  init(
+    @Req() request: ProtocolHttpRequest,
+    @Res() reply: PlainTextReply,
+  ): Promise<void> {
     return this.run('hb_init', request, reply);
   }
 
   @All(lastSegmentRoutes('hb_ping'))
-  ping(@Req() request: ProtocolHttpRequest, @Res() reply: PlainTextReply): Promise<void> {
+  ping(
+    @Req() request: ProtocolHttpRequest,
+    @Res() reply: PlainTextReply,
+  ): Promise<void> {
     return this.run('hb_ping', request, reply);
   }
 
   @All(lastSegmentRoutes('hb_done'))
-  done(@Req() request: ProtocolHttpRequest, @Res() reply: PlainTextReply): Promise<void> {
+  done(
+    @Req() request: ProtocolHttpRequest,
+    @Res() reply: PlainTextReply,
+  ): Promise<void> {
     return this.run('hb_done', request, reply);
   }
 

@@ -25,12 +25,15 @@ export interface ProtocolHttpRequest {
  * The headers of every heartbeat response: plain text, CORS for browser clients, never cached.
  * @internal
  */
-export function plainTextHeaders(corsOrigin: string | false): Array<[string, string]> {
+export function plainTextHeaders(
+  corsOrigin: string | false,
+): Array<[string, string]> {
   const headers: Array<[string, string]> = [
     ['Content-Type', 'text/plain; charset=utf-8'],
     ['Cache-Control', 'no-store'],
   ];
-  if (corsOrigin !== false) headers.push(['Access-Control-Allow-Origin', corsOrigin]);
+  if (corsOrigin !== false)
+    headers.push(['Access-Control-Allow-Origin', corsOrigin]);
   return headers;
 }
 
@@ -47,7 +50,8 @@ export function sendPlainText(
   extraHeaders: Array<[string, string]> = [],
 ): void {
   reply.status(status);
-  for (const [name, value] of plainTextHeaders(corsOrigin)) reply.header(name, value);
+  for (const [name, value] of plainTextHeaders(corsOrigin))
+    reply.header(name, value);
   for (const [name, value] of extraHeaders) reply.header(name, value);
   reply.send(body);
 }
@@ -58,7 +62,9 @@ export function requestUrl(request: ProtocolHttpRequest): string {
 }
 
 /** The single `Content-Type` of a request, if any. @internal */
-export function contentTypeOf(request: ProtocolHttpRequest): string | undefined {
+export function contentTypeOf(
+  request: ProtocolHttpRequest,
+): string | undefined {
   const value = request.headers['content-type'];
   return Array.isArray(value) ? value[0] : value;
 }

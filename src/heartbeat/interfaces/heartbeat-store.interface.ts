@@ -31,7 +31,10 @@ export interface HeartbeatStore {
    * replaced as if new (`created`, fresh `registeredAt`) and returned as `dropped`.
    * A new ID is refused with `{ status: 'full' }` when the store already holds `maxApps` records.
    */
-  upsert(record: HeartbeatRecord, maxApps: number): Promise<HeartbeatUpsertResult>;
+  upsert(
+    record: HeartbeatRecord,
+    maxApps: number,
+  ): Promise<HeartbeatUpsertResult>;
   /** One record, or `undefined`. Expired records may still be returned until removed. */
   get(appId: string): Promise<HeartbeatRecord | undefined>;
   /** All records in registration order. Expired records may still be included until removed. */

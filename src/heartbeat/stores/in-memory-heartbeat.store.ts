@@ -37,7 +37,10 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   private readonly entries = new Map<string, Entry>();
   private readonly deadlines = new DeadlineHeap<Entry>();
 
-  upsert(record: HeartbeatRecord, maxApps: number): Promise<HeartbeatUpsertResult> {
+  upsert(
+    record: HeartbeatRecord,
+    maxApps: number,
+  ): Promise<HeartbeatUpsertResult> {
     const existing = this.entries.get(record.appId);
     if (existing) {
       const dropped =
@@ -53,7 +56,8 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
           : { status: 'updated', record: existing.snapshot() },
       );
     }
-    if (this.entries.size >= maxApps) return Promise.resolve({ status: 'full' });
+    if (this.entries.size >= maxApps)
+      return Promise.resolve({ status: 'full' });
     const entry = new Entry(
       record.appId,
       record.lastSeen,
@@ -71,7 +75,9 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   }
 
   list(): Promise<HeartbeatRecord[]> {
-    return Promise.resolve(Array.from(this.entries.values(), (e) => e.snapshot()));
+    return Promise.resolve(
+      Array.from(this.entries.values(), (e) => e.snapshot()),
+    );
   }
 
   remove(appId: string): Promise<boolean> {

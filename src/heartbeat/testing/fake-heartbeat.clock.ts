@@ -23,7 +23,9 @@ export class FakeHeartbeatClock implements HeartbeatClock {
   /** Moves time forward by `ms` milliseconds and returns the new time. */
   advance(ms: number): number {
     if (!Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(`advance() takes a non-negative duration, got ${ms}`);
+      throw new RangeError(
+        `advance() takes a non-negative duration, got ${ms}`,
+      );
     }
     this.current += ms;
     return this.current;

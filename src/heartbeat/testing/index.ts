@@ -1,2 +1,5 @@
-export { HEARTBEAT_CLOCK, getHeartbeatClockToken } from '../heartbeat.constants.js';
+export {
+  HEARTBEAT_CLOCK,
+  getHeartbeatClockToken,
+} from '../heartbeat.constants.js';
 export { FakeHeartbeatClock } from './fake-heartbeat.clock.js';
