@@ -19,5 +19,4 @@ export function setupStandaloneApp(
   app.useBodyParser('urlencoded', { limit, extended: false });
   app.useBodyParser('text', { limit });
   app.useGlobalFilters(app.get(HeartbeatErrorFilter));
-  app.enableShutdownHooks();
 }

@@ -11,16 +11,34 @@ async function bootstrap(config: AppConfig): Promise<void> {
   });
   setupStandaloneApp(app, config);
   await app.listen(config.port, config.host);
-  new Logger('Heartbeat').log(
-    `heartbeat server listening on ${await app.getUrl()}`,
-  );
+  const logger = new Logger('Heartbeat');
+  logger.log(`heartbeat server listening on ${await app.getUrl()}`);
+
+  // Our own handlers rather than enableShutdownHooks(): Nest re-raises the signal after its
+  // hooks, so the process would end "killed by SIGTERM"; a clean stop exits 0.
+  // app.close() stops accepting, lets in-flight requests finish and runs every shutdown hook
+  // (expiry interval, store connections) before it resolves.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received, shutting down`);
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
-let config: AppConfig;
 try {
-  config = loadAppConfig(process.env);
+  await bootstrap(loadAppConfig(process.env));
 } catch (error) {
-  console.error(`heartbeat: configuration error: ${(error as Error).message}`);
+  // A configuration mistake or a busy port: one clear line, not a stack trace.
+  console.error(`heartbeat: cannot start: ${(error as Error).message}`);
   process.exit(1);
 }
-await bootstrap(config);

@@ -51,6 +51,19 @@ describe('errorResponse', () => {
     expect(errorResponse(error, limits)).toMatchObject({ status, body });
   });
 
+  it('recognises a JSON parse failure wrapped by the platform', () => {
+    const wrapped = Object.assign(new Error('Unexpected end of JSON input'), {
+      getStatus: () => 400,
+      cause: Object.assign(new SyntaxError('Unexpected end of JSON input'), {
+        status: 400,
+      }),
+    });
+    expect(errorResponse(wrapped, limits)).toEqual({
+      status: 400,
+      body: 'ERROR: malformed JSON body',
+    });
+  });
+
   it('adds Allow for method errors', () => {
     expect(
       errorResponse(

@@ -65,6 +65,16 @@ function httpStatusOf(error: unknown): number | undefined {
     : undefined;
 }
 
+/** A JSON body parser's failure, raw or wrapped (Nest maps it to an exception with `cause`). */
+function isBodySyntaxError(error: unknown): boolean {
+  const cause = (error as { cause?: unknown }).cause;
+  return (
+    error instanceof SyntaxError ||
+    cause instanceof SyntaxError ||
+    (error as { type?: unknown }).type === 'entity.parse.failed'
+  );
+}
+
 function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
@@ -95,11 +105,7 @@ export function errorResponse(
       body: `ERROR: ${HeartbeatMessages.bodyTooLarge(limits.maxBodyBytes)}`,
     };
   }
-  if (
-    status === 400 &&
-    (error as { type?: unknown }).type === 'entity.parse.failed'
-  ) {
-    // body-parser's wording for a broken JSON body
+  if (status === 400 && isBodySyntaxError(error)) {
     return { status, body: `ERROR: ${HeartbeatMessages.malformedJsonBody()}` };
   }
   if (status !== undefined && status < 500) {

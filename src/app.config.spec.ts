@@ -1,0 +1,114 @@
+import {
+  heartbeatOptionsFromEnv,
+  loadAppConfig,
+  resolveListenAddress,
+} from './app.config.js';
+
+describe('resolveListenAddress', () => {
+  it.each([
+    [{}, { host: '127.0.0.1', port: 8888 }],
+    [{ HB_HOST: '0.0.0.0' }, { host: '0.0.0.0', port: 8888 }],
+    [{ HB_PORT: '9000' }, { host: '127.0.0.1', port: 9000 }],
+    [{ HB_URL: 'http://10.0.0.5:9999' }, { host: '10.0.0.5', port: 9999 }],
+    [{ HB_URL: 'http://hb.example' }, { host: 'hb.example', port: 80 }],
+    [{ HB_URL: 'http://[::1]:8888/heartbeat' }, { host: '::1', port: 8888 }],
+    [
+      {
+        HB_URL: 'http://127.0.0.1:8888',
+        HB_HOST: '127.0.0.1',
+        HB_PORT: '8888',
+      },
+      { host: '127.0.0.1', port: 8888 },
+    ],
+    [
+      { HB_HOST: '', HB_PORT: '' },
+      { host: '127.0.0.1', port: 8888 },
+    ],
+  ])('%j -> %j', (env, address) => {
+    expect(resolveListenAddress(env)).toEqual(address);
+  });
+
+  it.each([
+    [
+      { HB_URL: 'http://127.0.0.1:8888', HB_PORT: '9000' },
+      'HB_PORT=9000 disagrees with HB_URL=http://127.0.0.1:8888',
+    ],
+    [
+      { HB_URL: 'http://127.0.0.1:8888', HB_HOST: '0.0.0.0' },
+      'HB_HOST=0.0.0.0 disagrees with HB_URL=http://127.0.0.1:8888',
+    ],
+    [
+      { HB_URL: 'https://127.0.0.1:8888' },
+      'HB_URL=https://127.0.0.1:8888 is not an http://host:port address',
+    ],
+    [
+      { HB_URL: 'not a url' },
+      'HB_URL=not a url is not an http://host:port address',
+    ],
+    [{ HB_PORT: 'http' }, 'HB_PORT=http is not a TCP port'],
+    [{ HB_PORT: '70000' }, 'HB_PORT=70000 is not a TCP port'],
+  ])('refuses %j', (env, message) => {
+    expect(() => resolveListenAddress(env)).toThrow(message);
+  });
+});
+
+describe('heartbeatOptionsFromEnv', () => {
+  it('maps HB_* variables onto options', () => {
+    expect(
+      heartbeatOptionsFromEnv({
+        HB_TOLERANCE_MS: '500',
+        HB_WARN_THRESHOLD: '2.5',
+        HB_CRIT_THRESHOLD: '4',
+        HB_DROP_THRESHOLD: '8',
+        HB_SWEEP_INTERVAL_MS: '250',
+        HB_SWEEP_BATCH_SIZE: '100',
+        HB_MAX_APPS: '10',
+        HB_MAX_APP_ID_LENGTH: '64',
+        HB_MAX_TIMEOUT_MS: '60000',
+        HB_MAX_BODY_BYTES: '1024',
+        HB_CORS_ORIGIN: 'https://kiosk.example',
+      }),
+    ).toEqual({
+      toleranceMs: 500,
+      warnThreshold: 2.5,
+      critThreshold: 4,
+      dropThreshold: 8,
+      sweepIntervalMs: 250,
+      sweepBatchSize: 100,
+      maxApps: 10,
+      maxAppIdLength: 64,
+      maxTimeoutMs: 60_000,
+      maxBodyBytes: 1024,
+      corsOrigin: 'https://kiosk.example',
+    });
+  });
+
+  it('an empty HB_CORS_ORIGIN turns the header off', () => {
+    expect(heartbeatOptionsFromEnv({ HB_CORS_ORIGIN: '' }).corsOrigin).toBe(
+      false,
+    );
+  });
+
+  it('refuses a value that is not a number, by name', () => {
+    expect(() => heartbeatOptionsFromEnv({ HB_MAX_APPS: 'many' })).toThrow(
+      'HB_MAX_APPS=many is not a number',
+    );
+  });
+});
+
+describe('loadAppConfig', () => {
+  it('validates the options with the module rules', () => {
+    expect(() => loadAppConfig({ HB_WARN_THRESHOLD: '6' })).toThrow(
+      'warn=6 crit=5 drop=6',
+    );
+    expect(() => loadAppConfig({ HB_MAX_APPS: '0' })).toThrow('maxApps=0');
+  });
+
+  it('defaults everything', () => {
+    expect(loadAppConfig({})).toMatchObject({
+      host: '127.0.0.1',
+      port: 8888,
+      heartbeat: { toleranceMs: 1000, maxApps: 100_000 },
+    });
+  });
+});

@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import request from 'supertest';
+import { buildStandalone, freePort } from './support/build-standalone.js';
+import { expectPlainText } from './support/expect-plain-text.js';
+
+/** The standalone server as users run it: `node dist/main.js` configured by HB_* variables. */
+describe('standalone server (node dist/main.js)', () => {
+  let build: ReturnType<typeof buildStandalone>;
+
+  beforeAll(() => {
+    build = buildStandalone();
+  }, 120_000);
+  afterAll(() => build?.cleanup());
+
+  interface Running {
+    child: ChildProcess;
+    url: string;
+    output: () => string;
+  }
+
+  /** Starts the server and resolves once it logs the address it serves. */
+  async function start(env: Record<string, string>): Promise<Running> {
+    const child = spawn(process.execPath, [build.main], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const collect = (chunk: Buffer) => (output += chunk.toString());
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const url = await new Promise<string>((resolve, reject) => {
+      const onData = () => {
+        const match = /listening on (http:\/\/\S+)/.exec(output);
+        if (match) resolve(match[1]!);
+      };
+      child.stdout!.on('data', onData);
+      child.once('exit', (code) =>
+        reject(new Error(`exited with ${code}: ${output}`)),
+      );
+    });
+    return { child, url, output: () => output };
+  }
+
+  /** Runs the server expecting it to refuse to start. */
+  async function failToStart(
+    env: Record<string, string>,
+  ): Promise<{ code: number | null; output: string }> {
+    const child = spawn(process.execPath, [build.main], {
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    return { code, output };
+  }
+
+  it('serves on HB_HOST:HB_PORT with HB_* options, bounds bodies and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const server = await start({
+      HB_HOST: '127.0.0.1',
+      HB_PORT: String(port),
+      HB_TOLERANCE_MS: '500',
+      HB_MAX_APPS: '2',
+      HB_MAX_BODY_BYTES: '1024',
+    });
+    try {
+      expect(server.url).toBe(`http://127.0.0.1:${port}`);
+      const http = request(server.url);
+      expectPlainText(await http.get('/hb_init?1000&appid=one'), 200, '1500');
+      expectPlainText(
+        await http.post('/hb_ping?0').type('form').send('appid=two'),
+        200,
+        '500',
+      );
+      expectPlainText(
+        await http.get('/hb_init?0&appid=three'),
+        503,
+        'ERROR: registry is full (2 applications), new registrations are refused',
+      );
+      expectPlainText(await http.get('/hb_ping?0&appid=one'), 200, '500');
+      expectPlainText(
+        await http
+          .post('/hb_ping?0')
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify({ appid: 'x'.repeat(2000) })),
+        413,
+        'ERROR: request body exceeds 1024 bytes',
+      );
+      expectPlainText(
+        await http
+          .post('/hb_ping?0')
+          .set('Content-Type', 'application/json')
+          .send('{"appid":'),
+        400,
+        'ERROR: malformed JSON body',
+      );
+      expectPlainText(await http.get('/list'), 200, 'one\ntwo\n');
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    const [code, signal] = (await once(server.child, 'exit')) as [
+      number | null,
+      string | null,
+    ];
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  });
+
+  it('listens on the address of HB_URL', async () => {
+    const port = await freePort();
+    const server = await start({ HB_URL: `http://127.0.0.1:${port}` });
+    try {
+      expect(server.url).toBe(`http://127.0.0.1:${port}`);
+      expectPlainText(
+        await request(server.url).get('/status'),
+        200,
+        'UNKNOWN - no heartbeat clients at the moment...',
+      );
+    } finally {
+      server.child.kill('SIGINT');
+    }
+    const [code] = (await once(server.child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  });
+
+  it('refuses to start when HB_URL and HB_PORT disagree, naming both', async () => {
+    const { code, output } = await failToStart({
+      HB_URL: 'http://127.0.0.1:8888',
+      HB_PORT: '9999',
+    });
+    expect(code).toBe(1);
+    expect(output).toContain(
+      'HB_PORT=9999 disagrees with HB_URL=http://127.0.0.1:8888',
+    );
+  });
+
+  it('refuses to start on an invalid limit, naming it', async () => {
+    const { code, output } = await failToStart({ HB_MAX_APPS: '-3' });
+    expect(code).toBe(1);
+    expect(output).toContain('invalid heartbeat option maxApps=-3');
+  });
+});
