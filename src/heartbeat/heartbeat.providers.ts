@@ -11,6 +11,7 @@ import type {
   HeartbeatModuleOptions,
   ResolvedHeartbeatOptions,
 } from './interfaces/heartbeat-module-options.interface.js';
+import type { HeartbeatStore } from './interfaces/heartbeat-store.interface.js';
 import { InMemoryHeartbeatStore } from './stores/in-memory-heartbeat.store.js';
 
 /**
@@ -29,5 +30,10 @@ export const heartbeatProviders: Provider[] = [
       options.store ?? new InMemoryHeartbeatStore(),
     inject: [HEARTBEAT_OPTIONS],
   },
-  { provide: HEARTBEAT_CLOCK, useValue: systemClock },
+  {
+    provide: HEARTBEAT_CLOCK,
+    useFactory: (options: ResolvedHeartbeatOptions, store: HeartbeatStore) =>
+      options.clock ?? store.clock ?? systemClock,
+    inject: [HEARTBEAT_OPTIONS, HEARTBEAT_STORE],
+  },
 ];

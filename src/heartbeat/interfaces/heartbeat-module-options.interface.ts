@@ -1,3 +1,4 @@
+import type { HeartbeatClock } from './clock.interface.js';
 import type { HeartbeatStore } from './heartbeat-store.interface.js';
 
 /**
@@ -69,6 +70,12 @@ export interface HeartbeatModuleOptions {
    * @default new InMemoryHeartbeatStore()
    */
   store?: HeartbeatStore;
+  /**
+   * The time source. Defaults to the store's clock when it has one (the Redis store reads Redis
+   * time, so replicas agree), otherwise wall time. Tests override `HEARTBEAT_CLOCK` instead.
+   * @default store.clock ?? systemClock
+   */
+  clock?: HeartbeatClock;
 }
 
 /**
@@ -77,6 +84,6 @@ export interface HeartbeatModuleOptions {
  * @publicApi
  */
 export type ResolvedHeartbeatOptions = Readonly<
-  Required<Omit<HeartbeatModuleOptions, 'store'>> &
-    Pick<HeartbeatModuleOptions, 'store'>
+  Required<Omit<HeartbeatModuleOptions, 'store' | 'clock'>> &
+    Pick<HeartbeatModuleOptions, 'store' | 'clock'>
 >;

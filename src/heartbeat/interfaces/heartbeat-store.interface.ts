@@ -1,3 +1,4 @@
+import type { HeartbeatClock } from './clock.interface.js';
 import type { HeartbeatRecord } from './heartbeat-record.interface.js';
 
 /**
@@ -49,6 +50,11 @@ export interface HeartbeatStore {
   removeExpired(now: number, limit: number): Promise<HeartbeatRecord[]>;
   /** Number of records held (including expired ones not yet removed). */
   count(): Promise<number>;
+  /**
+   * The clock of a store shared by several processes, so that they all judge lateness by one
+   * time source. The registry uses it unless a clock is configured or injected explicitly.
+   */
+  readonly clock?: HeartbeatClock;
   /** Releases what the store itself opened (timers, connections). Never closes borrowed clients. */
   close?(): Promise<void>;
 }

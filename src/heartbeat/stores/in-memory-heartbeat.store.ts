@@ -48,7 +48,12 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
       existing.lastSeen = record.lastSeen;
       existing.delayMs = record.delayMs;
       existing.expiresAt = record.expiresAt;
-      if (dropped) existing.registeredAt = record.registeredAt;
+      if (dropped) {
+        // A new registration: it restarts its age and moves to the end of the list.
+        existing.registeredAt = record.registeredAt;
+        this.entries.delete(record.appId);
+        this.entries.set(record.appId, existing);
+      }
       this.deadlines.update(existing);
       return Promise.resolve(
         dropped

@@ -1,0 +1,109 @@
+import { Redis } from 'ioredis';
+import {
+  deleteKeys,
+  describeWithRedis,
+  REDIS_URL,
+  uniquePrefix,
+} from '../../../test/support/redis.js';
+import { runHeartbeatStoreContract } from '../../../test/support/heartbeat-store.contract.js';
+import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
+import { RedisHeartbeatStore } from './redis-heartbeat.store.js';
+import { RedisTimeClock } from './redis-time.clock.js';
+
+describeWithRedis('RedisHeartbeatStore', () => {
+  const prefixes = new WeakMap<object, string>();
+
+  runHeartbeatStoreContract({
+    create: () => {
+      const keyPrefix = uniquePrefix();
+      const store = new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix });
+      prefixes.set(store, keyPrefix);
+      return waitReady(store);
+    },
+    dispose: async (store) => {
+      await deleteKeys(prefixes.get(store)!);
+      await store.close?.();
+    },
+  });
+
+  async function waitReady(
+    store: RedisHeartbeatStore,
+  ): Promise<RedisHeartbeatStore> {
+    // The store fails fast until connected; tests start once the connection is up.
+    for (let i = 0; i < 100; i++) {
+      try {
+        await store.count();
+        return store;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    throw new Error('Redis store did not connect');
+  }
+
+  it('writes only under its key prefix', async () => {
+    const keyPrefix = uniquePrefix();
+    const store = await waitReady(
+      new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix }),
+    );
+    const client = new Redis(REDIS_URL);
+    try {
+      await store.upsert(
+        { appId: 'a', lastSeen: 1, delayMs: 1, registeredAt: 1, expiresAt: 7 },
+        10,
+      );
+      expect((await client.keys(`${keyPrefix}*`)).sort()).toEqual(
+        [
+          `${keyPrefix}apps`,
+          `${keyPrefix}deadlines`,
+          `${keyPrefix}order`,
+          `${keyPrefix}seq`,
+        ].sort(),
+      );
+    } finally {
+      await deleteKeys(keyPrefix);
+      await store.close();
+      client.disconnect();
+    }
+  });
+
+  it('never closes a client it was given', async () => {
+    const client = new Redis(REDIS_URL);
+    const store = await waitReady(
+      new RedisHeartbeatStore({ client, keyPrefix: uniquePrefix() }),
+    );
+    await store.close();
+    expect(await client.ping()).toBe('PONG');
+    client.disconnect();
+  });
+
+  it('closes the connection it opened', async () => {
+    const store = await waitReady(
+      new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix: uniquePrefix() }),
+    );
+    await store.close();
+    await expect(store.count()).rejects.toMatchObject({
+      kind: 'unavailable',
+      message: 'store unavailable',
+    });
+  });
+});
+
+describeWithRedis('RedisTimeClock', () => {
+  it('agrees with Redis time whatever the skew of the local clock', async () => {
+    const client = new Redis(REDIS_URL);
+    const skewed = new FakeHeartbeatClock(Date.now() - 3_600_000); // an hour behind
+    const clock = new RedisTimeClock(client, { base: skewed });
+    try {
+      await clock.sync();
+      const [seconds, micros] = await client.time();
+      const redisNow = Number(seconds) * 1000 + Number(micros) / 1000;
+      // The fake base clock does not move, so only the network round trip separates them.
+      expect(Math.abs(clock.now() - redisNow)).toBeLessThan(3_600_000 / 100);
+      expect(clock.offset).toBeGreaterThan(3_500_000);
+    } finally {
+      clock.close();
+      client.disconnect();
+    }
+  });
+});

@@ -1,0 +1,20 @@
+import { runHeartbeatStoreContract } from '../../../test/support/heartbeat-store.contract.js';
+import { InMemoryHeartbeatStore } from './in-memory-heartbeat.store.js';
+
+describe('InMemoryHeartbeatStore', () => {
+  runHeartbeatStoreContract({
+    create: () => new InMemoryHeartbeatStore(),
+    dispose: (store) => store.close?.(),
+  });
+
+  it('close() empties it', async () => {
+    const store = new InMemoryHeartbeatStore();
+    await store.upsert(
+      { appId: 'a', lastSeen: 0, delayMs: 1, registeredAt: 0, expiresAt: 6 },
+      1,
+    );
+    await store.close();
+    expect(await store.count()).toBe(0);
+    expect(await store.removeExpired(100, 10)).toEqual([]);
+  });
+});
