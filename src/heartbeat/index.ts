@@ -42,6 +42,7 @@ export {
   MONITOR_QUERIES,
   NAGIOS_EXIT_CODES,
   NO_CLIENTS_LINE,
+  STORE_UNAVAILABLE_LINE,
   errorResponse,
   evaluateRecord,
   formatAppStatusLine,

@@ -62,6 +62,13 @@ export function formatUnknownAppLine(appId: string): string {
 export const NO_CLIENTS_LINE =
   'UNKNOWN - no heartbeat clients at the moment...';
 
+/**
+ * The answer to `/status` while the store cannot be reached: UNKNOWN (Nagios exit 3), because
+ * nothing can be said about the applications, and never a false OK.
+ * @publicApi
+ */
+export const STORE_UNAVAILABLE_LINE = 'UNKNOWN - heartbeat store unavailable';
+
 /** The answer to `/status` when several applications are known. @publicApi */
 export function formatMultipleAppsLine(appIds: readonly string[]): string {
   return `WARNING - multiple (${appIds.length}) applications: [${appIds.map(nagiosSafeId).join(',')}]`;

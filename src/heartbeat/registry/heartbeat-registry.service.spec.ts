@@ -237,9 +237,11 @@ describe('HeartbeatRegistry (DI, injected clock)', () => {
       kind: 'unavailable',
       message: 'store unavailable',
     });
-    await expect(direct.status()).rejects.toMatchObject({
-      kind: 'unavailable',
-    });
+    expect(await direct.status()).toBe('UNKNOWN - heartbeat store unavailable');
+    expect(await direct.status('x')).toBe(
+      'UNKNOWN - heartbeat store unavailable',
+    );
+    await expect(direct.list()).rejects.toMatchObject({ kind: 'unavailable' });
     vi.restoreAllMocks();
   });
 });

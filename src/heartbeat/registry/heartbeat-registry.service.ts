@@ -11,6 +11,7 @@ import {
   formatHostStatusLine,
   formatUnknownAppLine,
   GOODBYE,
+  STORE_UNAVAILABLE_LINE,
 } from '../core/nagios.js';
 import {
   parseProtocolRequest,
@@ -101,16 +102,25 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
 
   /**
    * The Nagios status line: of one application when `appId` is given, otherwise of the host
-   * (none, exactly one, or several applications).
+   * (none, exactly one, or several applications). While the store is unreachable:
+   * `UNKNOWN - heartbeat store unavailable`.
    */
   async status(appId?: string): Promise<string> {
-    if (appId === undefined) {
-      return formatHostStatusLine(await this.list(), this.options);
+    try {
+      if (appId === undefined) {
+        return formatHostStatusLine(await this.list(), this.options);
+      }
+      const status = await this.get(appId);
+      return status
+        ? formatAppStatusLine(status, this.options)
+        : formatUnknownAppLine(appId);
+    } catch (error) {
+      // A monitor must learn that we cannot tell, not get an error it may read as "down".
+      if (isHeartbeatError(error) && error.kind === 'unavailable') {
+        return STORE_UNAVAILABLE_LINE;
+      }
+      throw error;
     }
-    const status = await this.get(appId);
-    return status
-      ? formatAppStatusLine(status, this.options)
-      : formatUnknownAppLine(appId);
   }
 
   /**
