@@ -112,3 +112,29 @@ describe('loadAppConfig', () => {
     });
   });
 });
+
+describe('REDIS_URL', () => {
+  it('is absent by default (in memory)', () => {
+    expect(loadAppConfig({}).redis).toBeUndefined();
+  });
+
+  it('selects Redis with an optional key prefix', () => {
+    expect(
+      loadAppConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2' }).redis,
+    ).toEqual({
+      url: 'redis://127.0.0.1:6379/2',
+    });
+    expect(
+      loadAppConfig({
+        REDIS_URL: 'rediss://cache:6380',
+        HB_REDIS_PREFIX: 'hb:prod:',
+      }).redis,
+    ).toEqual({ url: 'rediss://cache:6380', keyPrefix: 'hb:prod:' });
+  });
+
+  it('refuses something that is not a Redis URL', () => {
+    expect(() => loadAppConfig({ REDIS_URL: 'localhost:6379' })).toThrow(
+      'REDIS_URL=localhost:6379 is not a redis:// or rediss:// URL',
+    );
+  });
+});

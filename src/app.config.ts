@@ -10,6 +10,8 @@ export interface AppConfig {
   readonly port: number;
   /** Options for `HeartbeatModule`, validated. */
   readonly heartbeat: ResolvedHeartbeatOptions;
+  /** `REDIS_URL`: keep the registry in Redis instead of memory. */
+  readonly redis?: { readonly url: string; readonly keyPrefix?: string };
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -102,5 +104,17 @@ export function loadAppConfig(env: Env): AppConfig {
   return {
     ...resolveListenAddress(env),
     heartbeat: resolveHeartbeatOptions(heartbeatOptionsFromEnv(env)),
+    ...redisFromEnv(env),
   };
+}
+
+/** `REDIS_URL` (`redis://` or `rediss://`) and `HB_REDIS_PREFIX`. */
+function redisFromEnv(env: Env): Pick<AppConfig, 'redis'> {
+  const url = env.REDIS_URL?.trim();
+  if (!url) return {};
+  if (!/^rediss?:\/\//.test(url)) {
+    throw new Error(`REDIS_URL=${url} is not a redis:// or rediss:// URL`);
+  }
+  const keyPrefix = env.HB_REDIS_PREFIX?.trim() || undefined;
+  return { redis: { url, ...(keyPrefix && { keyPrefix }) } };
 }

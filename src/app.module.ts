@@ -1,7 +1,28 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { loadAppConfig } from './app.config.js';
-import { HeartbeatModule } from './heartbeat/index.js';
+import { loadAppConfig, type AppConfig } from './app.config.js';
+import { HeartbeatModule, type HeartbeatStore } from './heartbeat/index.js';
+
+/**
+ * The Redis store when `REDIS_URL` is set, else none (the module's in-memory default). ioredis is
+ * loaded only then, so a memory-only install never needs it. An unreachable Redis does not stop
+ * the server: it starts, says so, answers 503 (and `/status` UNKNOWN) and recovers on its own
+ * once Redis answers.
+ */
+async function createStore(
+  config: AppConfig,
+): Promise<HeartbeatStore | undefined> {
+  if (!config.redis) return undefined;
+  const { RedisHeartbeatStore } = await import('./heartbeat/redis/index.js');
+  new Logger('Heartbeat').log(
+    `registry in Redis at ${redactPassword(config.redis.url)}`,
+  );
+  return new RedisHeartbeatStore(config.redis);
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
 
 /**
  * The standalone heartbeat server: the module configured from `HB_*` environment variables.
@@ -11,7 +32,10 @@ import { HeartbeatModule } from './heartbeat/index.js';
   imports: [
     ScheduleModule.forRoot(),
     HeartbeatModule.forRootAsync({
-      useFactory: () => loadAppConfig(process.env).heartbeat,
+      useFactory: async () => {
+        const config = loadAppConfig(process.env);
+        return { ...config.heartbeat, store: await createStore(config) };
+      },
     }),
   ],
 })

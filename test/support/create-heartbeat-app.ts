@@ -22,6 +22,8 @@ export interface CreateHeartbeatAppOptions {
   /** Replaces the default imports (ScheduleModule + HeartbeatModule.forRoot). */
   readonly imports?: ModuleMetadata['imports'];
   readonly globalPrefix?: string;
+  /** The clock to install; a new `FakeHeartbeatClock` by default. Share one across replicas. */
+  readonly clock?: FakeHeartbeatClock;
   /** Extra overrides applied to the testing module before compiling. */
   readonly override?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
 }
@@ -34,7 +36,7 @@ export async function createHeartbeatApp(
   platform: Platform,
   options: CreateHeartbeatAppOptions = {},
 ): Promise<HeartbeatTestApp> {
-  const clock = new FakeHeartbeatClock();
+  const clock = options.clock ?? new FakeHeartbeatClock();
   let builder = Test.createTestingModule({
     imports: options.imports ?? [
       ScheduleModule.forRoot(),
