@@ -49,6 +49,15 @@ export class PrivateRedis {
     await once(child, 'exit');
   }
 
+  /** Freezes the server: connections stay open but nothing answers (a hung Redis). */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   private async waitUntil(up: boolean): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {
       const client = new Redis(this.url, {

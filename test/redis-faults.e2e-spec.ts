@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { Logger } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import request from 'supertest';
+import { HeartbeatModule } from '../src/heartbeat/index.js';
+import { RedisHeartbeatStore } from '../src/heartbeat/redis/index.js';
+import {
+  createHeartbeatApp,
+  type HeartbeatTestApp,
+} from './support/create-heartbeat-app.js';
+import { expectPlainText } from './support/expect-plain-text.js';
+import { PLATFORMS } from './support/platforms.js';
+import { eventually, PrivateRedis } from './support/private-redis.js';
+import { redisAvailable } from './support/redis.js';
+
+function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const UNAVAILABLE = 'ERROR: store unavailable';
+const UNKNOWN = 'UNKNOWN - heartbeat store unavailable';
+// Requests must be answered well within this, never hang: the store's command timeout is 300 ms.
+const ANSWER_WITHIN_MS = 3000;
+
+// These tests start their own redis-server so they can kill it; they need the binary, and
+// follow the same skip-or-fail policy as the other Redis suites.
+const runFaults = hasRedisServer() && redisAvailable;
+if (!runFaults && process.env.CI === 'true') {
+  throw new Error(
+    'CI=true but redis-server is not available: the Redis fault tests cannot run',
+  );
+}
+if (!runFaults)
+  console.warn('SKIPPED (no redis-server binary): Redis fault tests');
+
+describe.runIf(runFaults)('Redis faults', () => {
+  const [express] = PLATFORMS;
+  let redis: PrivateRedis;
+  let t: HeartbeatTestApp;
+
+  async function startApp(url: string): Promise<void> {
+    t = await createHeartbeatApp(express!, {
+      imports: [
+        ScheduleModule.forRoot(),
+        HeartbeatModule.forRoot({
+          store: new RedisHeartbeatStore({ url, commandTimeoutMs: 300 }),
+        }),
+      ],
+    });
+  }
+
+  const ping = (id: string) =>
+    request(t.server)
+      .get(`/hb_ping?1000&appid=${id}`)
+      .timeout(ANSWER_WITHIN_MS);
+  const status = (query = '') =>
+    request(t.server).get(`/status${query}`).timeout(ANSWER_WITHIN_MS);
+  const serving = async () => (await ping('probe')).status === 200;
+
+  beforeEach(() => {
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    vi.spyOn(Logger.prototype, 'log').mockImplementation(() => {});
+  });
+  afterEach(async () => {
+    await t?.app.close();
+    await redis?.kill();
+    vi.restoreAllMocks();
+  });
+
+  it('Redis lost while serving: fast 503, UNKNOWN status, and recovery without a restart', async () => {
+    redis = await PrivateRedis.start();
+    await startApp(redis.url);
+    await eventually(serving, 'connected');
+    expectPlainText(await ping('worker'), 200, '2000');
+
+    await redis.kill();
+    expectPlainText(await ping('worker'), 503, UNAVAILABLE);
+    expectPlainText(
+      await request(t.server).get('/hb_done?appid=worker'),
+      503,
+      UNAVAILABLE,
+    );
+    expectPlainText(await request(t.server).get('/list'), 503, UNAVAILABLE);
+    expectPlainText(await status(), 200, UNKNOWN);
+    expectPlainText(await status('?0&appid=worker'), 200, UNKNOWN);
+
+    await redis.start();
+    await eventually(serving, 'service resumed after Redis came back');
+    expectPlainText(await ping('worker'), 200, '2000');
+    expect((await status('?appid=worker')).text).toMatch(
+      /^OK - fine application \[worker\]/,
+    );
+  });
+
+  it('a hung Redis is answered with 503 within the command timeout, not a hang', async () => {
+    redis = await PrivateRedis.start();
+    await startApp(redis.url);
+    await eventually(serving, 'connected');
+
+    redis.pause();
+    try {
+      expectPlainText(await ping('worker'), 503, UNAVAILABLE);
+      expectPlainText(await status(), 200, UNKNOWN);
+    } finally {
+      redis.resume();
+    }
+    await eventually(serving, 'service resumed after Redis thawed');
+  });
+
+  it('Redis unreachable at start-up: the server starts, answers 503/UNKNOWN, then recovers', async () => {
+    redis = await PrivateRedis.start();
+    await redis.kill();
+    await startApp(redis.url); // nothing listens there now
+
+    expectPlainText(await ping('early'), 503, UNAVAILABLE);
+    expectPlainText(await status(), 200, UNKNOWN);
+
+    await redis.start();
+    await eventually(serving, 'service started once Redis came up');
+    expect((await request(t.server).get('/list')).text).toBe('probe\n');
+  });
+});
