@@ -1,22 +1,15 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { HeartbeatErrorFilter } from './heartbeat/index.js';
-import type { AppConfig } from './app.config.js';
 
 /**
- * What the standalone server adds on top of the module: body parsers bounded by
- * `maxBodyBytes`, and the heartbeat error filter for errors raised before routing (a malformed or
- * oversized body), so those answers are `ERROR: ...` lines too. Shared by `main.ts` and the tests.
+ * What the standalone server adds on top of the module. It runs without body parsers (created
+ * with `bodyParser: false`): the protocol controller reads the few POST bodies itself, bounded by
+ * `maxBodyBytes`, so GETs, nearly all of the traffic, never go through one. The heartbeat error
+ * filter also answers errors raised outside the heartbeat routes as `ERROR: ...` lines.
  */
-export function setupStandaloneApp(
-  app: NestExpressApplication,
-  config: AppConfig,
-): void {
-  const limit = config.heartbeat.maxBodyBytes;
+export function setupStandaloneApp(app: NestExpressApplication): void {
   // Nothing to gain from fingerprinting or conditional GETs on uncacheable text answers.
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.useBodyParser('json', { limit });
-  app.useBodyParser('urlencoded', { limit, extended: false });
-  app.useBodyParser('text', { limit });
   app.useGlobalFilters(app.get(HeartbeatErrorFilter));
 }

@@ -9,7 +9,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule, {
     bodyParser: false,
   });
-  setupStandaloneApp(app, config);
+  setupStandaloneApp(app);
   await app.listen(config.port, config.host);
   const logger = new Logger('Heartbeat');
   logger.log(`heartbeat server listening on ${await app.getUrl()}`);

@@ -10,6 +10,7 @@ import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-op
 import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
 import { HeartbeatErrorFilter } from './heartbeat-error.filter.js';
 import { lastSegmentRoutes } from './heartbeat-routes.js';
+import { readRequestBody } from './request-body.js';
 import {
   contentTypeOf,
   requestUrl,
@@ -33,20 +34,21 @@ export class HeartbeatProtocolController {
     private readonly options: ResolvedHeartbeatOptions,
   ) {}
 
-  @All(lastSegmentRoutes('hb_init'))
-  init(
-    @Req() request: ProtocolHttpRequest,
-    @Res() reply: PlainTextReply,
-  ): Promise<void> {
-    return this.run('hb_init', request, reply);
-  }
-
+  // hb_ping first: it is by far the most frequent command, and Express tries routes in order.
   @All(lastSegmentRoutes('hb_ping'))
   ping(
     @Req() request: ProtocolHttpRequest,
     @Res() reply: PlainTextReply,
   ): Promise<void> {
     return this.run('hb_ping', request, reply);
+  }
+
+  @All(lastSegmentRoutes('hb_init'))
+  init(
+    @Req() request: ProtocolHttpRequest,
+    @Res() reply: PlainTextReply,
+  ): Promise<void> {
+    return this.run('hb_init', request, reply);
   }
 
   @All(lastSegmentRoutes('hb_done'))
@@ -65,7 +67,10 @@ export class HeartbeatProtocolController {
     assertMethod(request.method, PROTOCOL_METHODS);
     const body = await this.registry.execute(command, {
       query: rawQueryOf(requestUrl(request)),
-      body: request.method === 'POST' ? request.body : undefined,
+      body:
+        request.method === 'POST'
+          ? await readRequestBody(request, this.options.maxBodyBytes)
+          : undefined,
       contentType: contentTypeOf(request),
     });
     sendPlainText(reply, 200, body, this.options.corsOrigin);
