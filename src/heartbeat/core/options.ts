@@ -15,7 +15,7 @@ export const HEARTBEAT_DEFAULTS = {
   critThreshold: 5,
   dropThreshold: 6,
   sweepIntervalMs: 1000,
-  sweepBatchSize: 10_000,
+  sweepBatchSize: 1_000,
   maxApps: 100_000,
   maxAppIdLength: 256,
   maxTimeoutMs: 86_400_000,

