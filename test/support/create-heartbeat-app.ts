@@ -1,4 +1,8 @@
-import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import type {
+  INestApplication,
+  ModuleMetadata,
+  NestApplicationOptions,
+} from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import {
@@ -22,6 +26,8 @@ export interface CreateHeartbeatAppOptions {
   /** Replaces the default imports (ScheduleModule + HeartbeatModule.forRoot). */
   readonly imports?: ModuleMetadata['imports'];
   readonly globalPrefix?: string;
+  /** Options for `createNestApplication` (e.g. `routeResolutionStrategy`). */
+  readonly appOptions?: NestApplicationOptions;
   /** The clock to install; a new `FakeHeartbeatClock` by default. Share one across replicas. */
   readonly clock?: FakeHeartbeatClock;
   /** Extra overrides applied to the testing module before compiling. */
@@ -49,6 +55,7 @@ export async function createHeartbeatApp(
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication(platform.createAdapter(), {
     logger: false,
+    ...options.appOptions,
   });
   if (options.globalPrefix) app.setGlobalPrefix(options.globalPrefix);
   await app.init();
