@@ -1,5 +1,5 @@
 import type { Provider } from '@nestjs/common';
-import { systemClock } from './heartbeat.clock.js';
+import { resolveHeartbeatClock } from './heartbeat.clock.js';
 import {
   HEARTBEAT_CLOCK,
   HEARTBEAT_OPTIONS,
@@ -11,7 +11,6 @@ import type {
   HeartbeatModuleOptions,
   ResolvedHeartbeatOptions,
 } from './interfaces/heartbeat-module-options.interface.js';
-import type { HeartbeatStore } from './interfaces/heartbeat-store.interface.js';
 import { InMemoryHeartbeatStore } from './stores/in-memory-heartbeat.store.js';
 
 /**
@@ -32,8 +31,7 @@ export const heartbeatProviders: Provider[] = [
   },
   {
     provide: HEARTBEAT_CLOCK,
-    useFactory: (options: ResolvedHeartbeatOptions, store: HeartbeatStore) =>
-      options.clock ?? store.clock ?? systemClock,
+    useFactory: resolveHeartbeatClock,
     inject: [HEARTBEAT_OPTIONS, HEARTBEAT_STORE],
   },
 ];

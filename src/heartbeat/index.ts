@@ -33,6 +33,10 @@ export { HeartbeatProtocolController } from './http/heartbeat-protocol.controlle
 export { HeartbeatMonitorController } from './http/heartbeat-monitor.controller.js';
 export { HeartbeatErrorFilter } from './http/heartbeat-error.filter.js';
 export { InMemoryHeartbeatStore } from './stores/index.js';
+export {
+  createHeartbeatMiddleware,
+  type HeartbeatMiddleware,
+} from './express/index.js';
 export type * from './interfaces/index.js';
 export {
   GOODBYE,

@@ -63,7 +63,7 @@ export function requestUrl(request: ProtocolHttpRequest): string {
 
 /** The single `Content-Type` of a request, if any. @internal */
 export function contentTypeOf(
-  request: ProtocolHttpRequest,
+  request: Pick<ProtocolHttpRequest, 'headers'>,
 ): string | undefined {
   const value = request.headers['content-type'];
   return Array.isArray(value) ? value[0] : value;

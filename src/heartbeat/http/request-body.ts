@@ -3,7 +3,7 @@ import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import type { ProtocolHttpRequest } from './plain-text.js';
 
-type MaybeStream = ProtocolHttpRequest &
+type MaybeStream = Pick<ProtocolHttpRequest, 'body' | 'headers'> &
   Partial<Pick<Readable, 'on' | 'readable'>>;
 
 /**
