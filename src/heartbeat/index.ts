@@ -25,8 +25,18 @@ export {
 } from './heartbeat.decorators.js';
 export { systemClock } from './heartbeat.clock.js';
 export {
+  HeartbeatDeregisteredEvent,
+  HeartbeatDroppedEvent,
+  HeartbeatEvents,
+  HeartbeatRegisteredEvent,
+  HeartbeatStateChangedEvent,
+  type HeartbeatEvent,
+  type HeartbeatEventName,
+} from './heartbeat.events.js';
+export {
   HeartbeatRegistry,
   type HeartbeatBeatResult,
+  type HeartbeatEventEmitter,
 } from './registry/heartbeat-registry.service.js';
 export { HeartbeatExpiryScheduler } from './scheduler/heartbeat-expiry.scheduler.js';
 export { HeartbeatProtocolController } from './http/heartbeat-protocol.controller.js';

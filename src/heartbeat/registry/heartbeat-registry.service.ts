@@ -2,8 +2,12 @@ import {
   Inject,
   Injectable,
   Logger,
+  Optional,
   type OnApplicationShutdown,
+  type OnModuleInit,
 } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { Subject, type Observable } from 'rxjs';
 import { HeartbeatError, isHeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import {
@@ -34,6 +38,22 @@ import type { HeartbeatClock } from '../interfaces/clock.interface.js';
 import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import {
+  HeartbeatDeregisteredEvent,
+  HeartbeatDroppedEvent,
+  HeartbeatRegisteredEvent,
+  HeartbeatStateChangedEvent,
+  type HeartbeatEvent,
+} from '../heartbeat.events.js';
+import { HeartbeatStateWatcher } from './heartbeat-state.watcher.js';
+
+/**
+ * What the registry needs of an event emitter: `EventEmitter2` from `@nestjs/event-emitter` fits.
+ * @publicApi
+ */
+export interface HeartbeatEventEmitter {
+  emit(event: string, ...values: unknown[]): unknown;
+}
 
 /**
  * Result of a registration or heartbeat.
@@ -52,17 +72,48 @@ export interface HeartbeatBeatResult {
  * Express middleware and the host application's own code. Inputs are validated against the
  * configured limits; time comes from the injected clock.
  *
+ * It also reports what happens as typed events: on `events$` always, and through
+ * `@nestjs/event-emitter` when the host has `EventEmitterModule` (this module never registers it).
+ *
  * @publicApi
  */
 @Injectable()
-export class HeartbeatRegistry implements OnApplicationShutdown {
+export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Heartbeat');
+  private readonly subject = new Subject<HeartbeatEvent>();
+  private readonly watcher: HeartbeatStateWatcher;
+  private emitter?: HeartbeatEventEmitter;
+
+  /**
+   * Every heartbeat event as it happens. Subscribers follow RxJS rules: handle your own errors.
+   * State changes are tracked from the moment anyone listens (here or via the event emitter).
+   */
+  readonly events$: Observable<HeartbeatEvent> = this.subject.asObservable();
 
   constructor(
     @Inject(HEARTBEAT_OPTIONS) readonly options: ResolvedHeartbeatOptions,
     @Inject(HEARTBEAT_STORE) private readonly store: HeartbeatStore,
     @Inject(HEARTBEAT_CLOCK) private readonly clock: HeartbeatClock,
-  ) {}
+    @Optional() private readonly moduleRef?: ModuleRef,
+  ) {
+    this.watcher = new HeartbeatStateWatcher(options);
+  }
+
+  /** Finds the host's `EventEmitter2`, if `@nestjs/event-emitter` is installed and registered. */
+  async onModuleInit(): Promise<void> {
+    if (!this.moduleRef) return;
+    try {
+      const { EventEmitter2 } = await import('@nestjs/event-emitter');
+      this.emitter = this.moduleRef.get(EventEmitter2, { strict: false });
+    } catch {
+      // Not installed, or EventEmitterModule not imported: events$ only.
+    }
+  }
+
+  /** Also deliver events to an emitter (what `onModuleInit` does with Nest's `EventEmitter2`). */
+  useEventEmitter(emitter: HeartbeatEventEmitter): void {
+    this.emitter = emitter;
+  }
 
   /** Registers an application that promises its first heartbeat within `timeoutMs`. */
   register(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
@@ -76,8 +127,8 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
   }
 
   /** Removes an application; resolves `false` when it was not known. */
-  deregister(appId: string): Promise<boolean> {
-    return this.call(() => this.store.remove(this.checkAppId(appId)));
+  async deregister(appId: string): Promise<boolean> {
+    return this.remove(this.checkAppId(appId));
   }
 
   /** The live status of one application, or `undefined` when unknown or dropped. */
@@ -133,7 +184,7 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
   ): Promise<string> {
     const { appId, timeoutMs } = parseProtocolRequest(input, this.options);
     if (command === 'hb_done') {
-      await this.call(() => this.store.remove(appId));
+      await this.remove(appId);
       return GOODBYE;
     }
     const { delayMs } = await this.upsert(appId, timeoutMs);
@@ -149,12 +200,59 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
     const dropped = await this.call(() =>
       this.store.removeExpired(now, this.options.sweepBatchSize),
     );
-    for (const record of dropped) this.logDrop(record);
+    for (const record of dropped) this.reportDrop(record, now);
+    await this.detectStateChanges(now);
     return dropped;
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.subject.complete();
+    this.watcher.clear();
     await this.store.close?.();
+  }
+
+  /** Whether anyone listens; until then no per-app state is tracked for events. */
+  private get watching(): boolean {
+    return this.emitter !== undefined || this.subject.observed;
+  }
+
+  /** Late transitions whose time has come; each is confirmed against the stored record. */
+  private async detectStateChanges(now: number): Promise<void> {
+    if (this.watcher.size === 0) return;
+    for (const appId of this.watcher.dueAt(now, this.options.sweepBatchSize)) {
+      const record = await this.call(() => this.store.get(appId));
+      for (const change of this.watcher.advance(appId, record, now)) {
+        this.emit(
+          new HeartbeatStateChangedEvent(
+            appId,
+            change.from,
+            change.to,
+            change.od,
+            now,
+            change.lastSeen,
+          ),
+        );
+      }
+    }
+  }
+
+  private async remove(appId: string): Promise<boolean> {
+    const removed = await this.call(() => this.store.remove(appId));
+    this.watcher.forget(appId);
+    if (removed)
+      this.emit(new HeartbeatDeregisteredEvent(appId, this.clock.now()));
+    return removed;
+  }
+
+  /** Delivers an event; a failing listener is logged and never reaches the caller. */
+  private emit(event: HeartbeatEvent): void {
+    this.subject.next(event);
+    if (!this.emitter) return;
+    try {
+      this.emitter.emit(event.name, event);
+    } catch (error) {
+      this.logger.error(`a ${event.name} listener failed: ${String(error)}`);
+    }
   }
 
   private async upsert(
@@ -181,13 +279,33 @@ export class HeartbeatRegistry implements OnApplicationShutdown {
         HeartbeatMessages.appLimitReached(this.options.maxApps),
       );
     }
-    if (result.dropped) this.logDrop(result.dropped);
+    if (result.dropped) this.reportDrop(result.dropped, now);
+    if (result.status === 'created') {
+      this.emit(new HeartbeatRegisteredEvent(appId, delayMs, now));
+    }
+    if (this.watching) {
+      const back = this.watcher.beat(result.record);
+      if (back) {
+        this.emit(
+          new HeartbeatStateChangedEvent(appId, back.from, 'OK', 0, now, now),
+        );
+      }
+    }
     return { appId, delayMs, created: result.status === 'created' };
   }
 
-  private logDrop(record: HeartbeatRecord): void {
+  private reportDrop(record: HeartbeatRecord, now: number): void {
+    this.watcher.forget(record.appId);
     this.logger.warn(
       `dropped application [${record.appId}]: no heartbeat for ${record.expiresAt - record.lastSeen} ms (T=${record.delayMs} ms)`,
+    );
+    this.emit(
+      new HeartbeatDroppedEvent(
+        record.appId,
+        record.lastSeen,
+        record.delayMs,
+        now,
+      ),
     );
   }
 

@@ -49,6 +49,23 @@ export class DeadlineHeap<T extends HeapEntry> {
     return top;
   }
 
+  /**
+   * Up to `limit` entries with `expiresAt <= now`, without removing them. Walks only the part of
+   * the heap that is due (every ancestor of a due entry is due too), so it costs O(k) for k due.
+   */
+  dueBy(now: number, limit: number): T[] {
+    const due: T[] = [];
+    const stack = [0];
+    while (stack.length > 0 && due.length < limit) {
+      const index = stack.pop()!;
+      const entry = this.items[index];
+      if (entry === undefined || entry.expiresAt > now) continue;
+      due.push(entry);
+      stack.push(2 * index + 1, 2 * index + 2);
+    }
+    return due;
+  }
+
   clear(): void {
     for (const entry of this.items) entry.heapIndex = -1;
     this.items.length = 0;
