@@ -36,6 +36,7 @@ function redactPassword(url: string): string {
         const config = loadAppConfig(process.env);
         return { ...config.heartbeat, store: await createStore(config) };
       },
+      api: true,
     }),
   ],
 })

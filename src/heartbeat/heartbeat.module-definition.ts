@@ -1,4 +1,5 @@
 import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
+import { HeartbeatApiController } from './http/heartbeat-api.controller.js';
 import { HeartbeatMonitorController } from './http/heartbeat-monitor.controller.js';
 import { HeartbeatProtocolController } from './http/heartbeat-protocol.controller.js';
 import type { HeartbeatModuleOptions } from './interfaces/heartbeat-module-options.interface.js';
@@ -24,6 +25,11 @@ export interface HeartbeatModuleExtras {
    * @default true
    */
   monitoring?: boolean;
+  /**
+   * Mount the JSON API (`GET apps`, `GET apps/:id`).
+   * @default false
+   */
+  api?: boolean;
 }
 
 export const {
@@ -37,11 +43,12 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createHeartbeatOptions')
   .setExtras<HeartbeatModuleExtras>(
-    { isGlobal: false, protocol: true, monitoring: true },
+    { isGlobal: false, protocol: true, monitoring: true, api: false },
     (definition, extras) => {
       const controllers: Type[] = [];
       if (extras.protocol) controllers.push(HeartbeatProtocolController);
       if (extras.monitoring) controllers.push(HeartbeatMonitorController);
+      if (extras.api) controllers.push(HeartbeatApiController);
       return { ...definition, global: extras.isGlobal, controllers };
     },
   )

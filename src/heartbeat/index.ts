@@ -42,6 +42,10 @@ export { HeartbeatExpiryScheduler } from './scheduler/heartbeat-expiry.scheduler
 export { HeartbeatProtocolController } from './http/heartbeat-protocol.controller.js';
 export { HeartbeatMonitorController } from './http/heartbeat-monitor.controller.js';
 export { HeartbeatErrorFilter } from './http/heartbeat-error.filter.js';
+export {
+  HeartbeatApiController,
+  type HeartbeatAppView,
+} from './http/heartbeat-api.controller.js';
 export { InMemoryHeartbeatStore } from './stores/index.js';
 export {
   createHeartbeatMiddleware,

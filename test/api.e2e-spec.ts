@@ -1,0 +1,87 @@
+import { ScheduleModule } from '@nestjs/schedule';
+import request from 'supertest';
+import { HeartbeatModule } from '../src/heartbeat/index.js';
+import {
+  createHeartbeatApp,
+  type HeartbeatTestApp,
+} from './support/create-heartbeat-app.js';
+import { PLATFORMS } from './support/platforms.js';
+
+describe.each(PLATFORMS)('JSON API on $name', (platform) => {
+  let t: HeartbeatTestApp;
+
+  beforeEach(async () => {
+    t = await createHeartbeatApp(platform, {
+      imports: [
+        ScheduleModule.forRoot(),
+        HeartbeatModule.forRoot({ api: true }),
+      ],
+    });
+  });
+  afterEach(() => t.app.close());
+
+  it('GET /apps lists live apps with state, od, timeout and ISO times', async () => {
+    expect((await request(t.server).get('/apps').expect(200)).body).toEqual({
+      apps: [],
+    });
+    const start = t.clock.now();
+    await request(t.server).get('/hb_init?1000&appid=Tetris').expect(200);
+    await request(t.server).get('/hb_init?60000&appid=a%2Fb').expect(200);
+    t.clock.advance(7000); // Tetris: od = 3.5
+
+    const response = await request(t.server).get('/apps').expect(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.body).toEqual({
+      apps: [
+        {
+          id: 'Tetris',
+          state: 'WARNING',
+          od: 3.5,
+          timeoutMs: 1000,
+          delayMs: 2000,
+          lastSeen: new Date(start).toISOString(),
+          registeredAt: new Date(start).toISOString(),
+          dropsAt: new Date(start + 12_000).toISOString(),
+        },
+        expect.objectContaining({ id: 'a/b', state: 'OK', timeoutMs: 60_000 }),
+      ],
+    });
+  });
+
+  it('GET /apps/:id shows one app, decoded', async () => {
+    await request(t.server).get('/hb_init?0&appid=a%2Fb').expect(200);
+    const response = await request(t.server).get('/apps/a%2Fb').expect(200);
+    expect(response.body).toMatchObject({
+      id: 'a/b',
+      state: 'OK',
+      od: 0,
+      delayMs: 1000,
+    });
+  });
+
+  it('an unknown or dropped app is a JSON 404', async () => {
+    await request(t.server).get('/hb_init?0&appid=Gone').expect(200);
+    t.clock.advance(6000);
+    const response = await request(t.server).get('/apps/Gone').expect(404);
+    expect(response.body).toMatchObject({
+      statusCode: 404,
+      message: 'CRITICAL - no application record for queried ID: [Gone]',
+    });
+    expect((await request(t.server).get('/apps').expect(200)).body).toEqual({
+      apps: [],
+    });
+  });
+
+  it('a bad ID is a JSON 400', async () => {
+    const response = await request(t.server).get('/apps/a%0Ab').expect(400);
+    expect(response.body).toMatchObject({
+      statusCode: 400,
+      message: 'appid contains a control character',
+    });
+  });
+
+  it('the text routes are unchanged beside it', async () => {
+    await request(t.server).get('/hb_init?0&appid=x').expect(200, '1000');
+    expect((await request(t.server).get('/list')).text).toBe('x\n');
+  });
+});
