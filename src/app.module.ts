@@ -2,6 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { loadAppConfig, type AppConfig } from './app.config.js';
 import { HeartbeatModule, type HeartbeatStore } from './heartbeat/index.js';
+import { MetricsController } from './metrics.controller.js';
 
 /**
  * The Redis store when `REDIS_URL` is set, else none (the module's in-memory default). ioredis is
@@ -39,5 +40,6 @@ function redactPassword(url: string): string {
       api: true,
     }),
   ],
+  controllers: [MetricsController],
 })
 export class AppModule {}

@@ -98,6 +98,18 @@ describe('standalone server (node dist/main.js)', () => {
         'ERROR: malformed JSON body',
       );
       expectPlainText(await http.get('/list'), 200, 'one\ntwo\n');
+      const metrics = await http.get('/metrics').expect(200);
+      expect(metrics.headers['content-type']).toMatch(
+        /^text\/plain; version=0\.0\.4/,
+      );
+      expect(metrics.text).toContain('heartbeat_apps{state="OK"} 2');
+      expect(metrics.text).toContain('heartbeat_rejected_requests_total 3');
+      expect(metrics.text).toContain('process_cpu_user_seconds_total');
+      expect((await http.get('/apps/one').expect(200)).body).toMatchObject({
+        id: 'one',
+        state: 'OK',
+        timeoutMs: 0, // its last ping said 0
+      });
     } finally {
       server.child.kill('SIGTERM');
     }

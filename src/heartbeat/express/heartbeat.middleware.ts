@@ -140,6 +140,7 @@ export function createHeartbeatMiddleware(
       (body) => send(response, 200, body),
       (error: unknown) => {
         const failure = errorResponse(error, resolved);
+        registry.recordRejection();
         if (failure.status === 500)
           logger.error(`unexpected error: ${String(error)}`);
         send(

@@ -7,6 +7,7 @@ import {
 } from '@nestjs/common';
 import { errorResponse } from '../core/errors.js';
 import { HEARTBEAT_OPTIONS } from '../heartbeat.constants.js';
+import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
 import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
 import { sendPlainText, type PlainTextReply } from './plain-text.js';
 
@@ -22,12 +23,14 @@ export class HeartbeatErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('Heartbeat');
 
   constructor(
+    private readonly registry: HeartbeatRegistry,
     @Inject(HEARTBEAT_OPTIONS)
     private readonly options: ResolvedHeartbeatOptions,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = errorResponse(exception, this.options);
+    this.registry.recordRejection();
     if (response.status >= 500 && response.status !== 503) {
       this.logger.error(
         `unexpected error: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,

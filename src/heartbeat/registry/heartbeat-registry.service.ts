@@ -56,6 +56,23 @@ export interface HeartbeatEventEmitter {
 }
 
 /**
+ * Running totals since start, for metrics. Plain numbers: counting costs nothing on the hot path.
+ * @publicApi
+ */
+export interface HeartbeatCounters {
+  /** Successful `hb_init` / `register()`. */
+  inits: number;
+  /** Successful `hb_ping` / `beat()`. */
+  pings: number;
+  /** Successful `hb_done` / `deregister()`. */
+  dones: number;
+  /** Records dropped for lateness. */
+  drops: number;
+  /** Requests answered with an `ERROR:` line. */
+  rejected: number;
+}
+
+/**
  * Result of a registration or heartbeat.
  * @publicApi
  */
@@ -83,6 +100,15 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly subject = new Subject<HeartbeatEvent>();
   private readonly watcher: HeartbeatStateWatcher;
   private emitter?: HeartbeatEventEmitter;
+
+  /** Totals since start (read-only for callers). */
+  readonly counters: Readonly<HeartbeatCounters> = {
+    inits: 0,
+    pings: 0,
+    dones: 0,
+    drops: 0,
+    rejected: 0,
+  };
 
   /**
    * Every heartbeat event as it happens. Subscribers follow RxJS rules: handle your own errors.
@@ -116,19 +142,30 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Registers an application that promises its first heartbeat within `timeoutMs`. */
-  register(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
-    // The protocol gives hb_init and hb_ping the same effect; two names keep host code readable.
-    return this.beat(appId, timeoutMs);
+  async register(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
+    const result = await this.upsert(
+      this.checkAppId(appId),
+      this.checkTimeout(timeoutMs),
+    );
+    this.count('inits');
+    return result;
   }
 
   /** Records a heartbeat; an unknown ID is registered (how clients recover after a restart). */
   async beat(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
-    return this.upsert(this.checkAppId(appId), this.checkTimeout(timeoutMs));
+    const result = await this.upsert(
+      this.checkAppId(appId),
+      this.checkTimeout(timeoutMs),
+    );
+    this.count('pings');
+    return result;
   }
 
   /** Removes an application; resolves `false` when it was not known. */
   async deregister(appId: string): Promise<boolean> {
-    return this.remove(this.checkAppId(appId));
+    const removed = await this.remove(this.checkAppId(appId));
+    this.count('dones');
+    return removed;
   }
 
   /** The live status of one application, or `undefined` when unknown or dropped. */
@@ -185,10 +222,17 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
     const { appId, timeoutMs } = parseProtocolRequest(input, this.options);
     if (command === 'hb_done') {
       await this.remove(appId);
+      this.count('dones');
       return GOODBYE;
     }
     const { delayMs } = await this.upsert(appId, timeoutMs);
+    this.count(command === 'hb_init' ? 'inits' : 'pings');
     return String(delayMs);
+  }
+
+  /** Counts a request answered with an `ERROR:` line (called by the HTTP adapters). */
+  recordRejection(): void {
+    this.count('rejected');
   }
 
   /**
@@ -294,7 +338,12 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
     return { appId, delayMs, created: result.status === 'created' };
   }
 
+  private count(counter: keyof HeartbeatCounters): void {
+    (this.counters as HeartbeatCounters)[counter]++;
+  }
+
   private reportDrop(record: HeartbeatRecord, now: number): void {
+    this.count('drops');
     this.watcher.forget(record.appId);
     this.logger.warn(
       `dropped application [${record.appId}]: no heartbeat for ${record.expiresAt - record.lastSeen} ms (T=${record.delayMs} ms)`,
