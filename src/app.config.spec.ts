@@ -138,3 +138,19 @@ describe('REDIS_URL', () => {
     );
   });
 });
+
+describe('HB_ADAPTER', () => {
+  it.each([
+    [{}, 'express'],
+    [{ HB_ADAPTER: 'express' }, 'express'],
+    [{ HB_ADAPTER: 'fastify' }, 'fastify'],
+  ])('%j -> %s', (env, adapter) => {
+    expect(loadAppConfig(env).adapter).toBe(adapter);
+  });
+
+  it('refuses anything else', () => {
+    expect(() => loadAppConfig({ HB_ADAPTER: 'koa' })).toThrow(
+      'HB_ADAPTER=koa is not one of express, fastify',
+    );
+  });
+});

@@ -10,6 +10,8 @@ export interface AppConfig {
   readonly port: number;
   /** Options for `HeartbeatModule`, validated. */
   readonly heartbeat: ResolvedHeartbeatOptions;
+  /** `HB_ADAPTER`: the HTTP platform. */
+  readonly adapter: 'express' | 'fastify';
   /** `REDIS_URL`: keep the registry in Redis instead of memory. */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
 }
@@ -104,8 +106,17 @@ export function loadAppConfig(env: Env): AppConfig {
   return {
     ...resolveListenAddress(env),
     heartbeat: resolveHeartbeatOptions(heartbeatOptionsFromEnv(env)),
+    adapter: adapterFromEnv(env),
     ...redisFromEnv(env),
   };
+}
+
+function adapterFromEnv(env: Env): AppConfig['adapter'] {
+  const adapter = env.HB_ADAPTER?.trim() || 'express';
+  if (adapter !== 'express' && adapter !== 'fastify') {
+    throw new Error(`HB_ADAPTER=${adapter} is not one of express, fastify`);
+  }
+  return adapter;
 }
 
 /** `REDIS_URL` (`redis://` or `rediss://`) and `HB_REDIS_PREFIX`. */

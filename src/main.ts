@@ -1,14 +1,18 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadAppConfig, type AppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
-import { setupStandaloneApp } from './app.setup.js';
+import { createHttpAdapter, setupStandaloneApp } from './app.setup.js';
 
 async function bootstrap(config: AppConfig): Promise<void> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule, {
-    bodyParser: false,
-  });
+  const app = await NestFactory.create(
+    AppModule,
+    await createHttpAdapter(config),
+    {
+      // Express: none, the controller reads POST bodies. Fastify: its own, bounded by bodyLimit.
+      bodyParser: config.adapter === 'fastify',
+    },
+  );
   setupStandaloneApp(app);
   await app.listen(config.port, config.host);
   const logger = new Logger('Heartbeat');

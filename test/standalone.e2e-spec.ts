@@ -57,68 +57,72 @@ describe('standalone server (node dist/main.js)', () => {
     return { code, output };
   }
 
-  it('serves on HB_HOST:HB_PORT with HB_* options, bounds bodies and exits 0 on SIGTERM', async () => {
-    const port = await freePort();
-    const server = await start({
-      HB_HOST: '127.0.0.1',
-      HB_PORT: String(port),
-      HB_TOLERANCE_MS: '500',
-      HB_MAX_APPS: '2',
-      HB_MAX_BODY_BYTES: '1024',
-    });
-    try {
-      expect(server.url).toBe(`http://127.0.0.1:${port}`);
-      const http = request(server.url);
-      expectPlainText(await http.get('/hb_init?1000&appid=one'), 200, '1500');
-      expectPlainText(
-        await http.post('/hb_ping?0').type('form').send('appid=two'),
-        200,
-        '500',
-      );
-      expectPlainText(
-        await http.get('/hb_init?0&appid=three'),
-        503,
-        'ERROR: registry is full (2 applications), new registrations are refused',
-      );
-      expectPlainText(await http.get('/hb_ping?0&appid=one'), 200, '500');
-      expectPlainText(
-        await http
-          .post('/hb_ping?0')
-          .set('Content-Type', 'application/json')
-          .send(JSON.stringify({ appid: 'x'.repeat(2000) })),
-        413,
-        'ERROR: request body exceeds 1024 bytes',
-      );
-      expectPlainText(
-        await http
-          .post('/hb_ping?0')
-          .set('Content-Type', 'application/json')
-          .send('{"appid":'),
-        400,
-        'ERROR: malformed JSON body',
-      );
-      expectPlainText(await http.get('/list'), 200, 'one\ntwo\n');
-      const metrics = await http.get('/metrics').expect(200);
-      expect(metrics.headers['content-type']).toMatch(
-        /^text\/plain; version=0\.0\.4/,
-      );
-      expect(metrics.text).toContain('heartbeat_apps{state="OK"} 2');
-      expect(metrics.text).toContain('heartbeat_rejected_requests_total 3');
-      expect(metrics.text).toContain('process_cpu_user_seconds_total');
-      expect((await http.get('/apps/one').expect(200)).body).toMatchObject({
-        id: 'one',
-        state: 'OK',
-        timeoutMs: 0, // its last ping said 0
+  it.each(['express', 'fastify'])(
+    'HB_ADAPTER=%s: serves on HB_HOST:HB_PORT with HB_* options, bounds bodies, exits 0 on SIGTERM',
+    async (adapter) => {
+      const port = await freePort();
+      const server = await start({
+        HB_ADAPTER: adapter,
+        HB_HOST: '127.0.0.1',
+        HB_PORT: String(port),
+        HB_TOLERANCE_MS: '500',
+        HB_MAX_APPS: '2',
+        HB_MAX_BODY_BYTES: '1024',
       });
-    } finally {
-      server.child.kill('SIGTERM');
-    }
-    const [code, signal] = (await once(server.child, 'exit')) as [
-      number | null,
-      string | null,
-    ];
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
-  });
+      try {
+        expect(server.url).toBe(`http://127.0.0.1:${port}`);
+        const http = request(server.url);
+        expectPlainText(await http.get('/hb_init?1000&appid=one'), 200, '1500');
+        expectPlainText(
+          await http.post('/hb_ping?0').type('form').send('appid=two'),
+          200,
+          '500',
+        );
+        expectPlainText(
+          await http.get('/hb_init?0&appid=three'),
+          503,
+          'ERROR: registry is full (2 applications), new registrations are refused',
+        );
+        expectPlainText(await http.get('/hb_ping?0&appid=one'), 200, '500');
+        expectPlainText(
+          await http
+            .post('/hb_ping?0')
+            .set('Content-Type', 'application/json')
+            .send(JSON.stringify({ appid: 'x'.repeat(2000) })),
+          413,
+          'ERROR: request body exceeds 1024 bytes',
+        );
+        expectPlainText(
+          await http
+            .post('/hb_ping?0')
+            .set('Content-Type', 'application/json')
+            .send('{"appid":'),
+          400,
+          'ERROR: malformed JSON body',
+        );
+        expectPlainText(await http.get('/list'), 200, 'one\ntwo\n');
+        const metrics = await http.get('/metrics').expect(200);
+        expect(metrics.headers['content-type']).toMatch(
+          /^text\/plain; version=0\.0\.4/,
+        );
+        expect(metrics.text).toContain('heartbeat_apps{state="OK"} 2');
+        expect(metrics.text).toContain('heartbeat_rejected_requests_total 3');
+        expect(metrics.text).toContain('process_cpu_user_seconds_total');
+        expect((await http.get('/apps/one').expect(200)).body).toMatchObject({
+          id: 'one',
+          state: 'OK',
+          timeoutMs: 0, // its last ping said 0
+        });
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      const [code, signal] = (await once(server.child, 'exit')) as [
+        number | null,
+        string | null,
+      ];
+      expect({ code, signal }).toEqual({ code: 0, signal: null });
+    },
+  );
 
   it('listens on the address of HB_URL', async () => {
     const port = await freePort();

@@ -64,6 +64,16 @@ describe('errorResponse', () => {
     });
   });
 
+  it("recognises Fastify's JSON parse failure", () => {
+    const error = Object.assign(new Error('Body is not valid JSON'), {
+      statusCode: 400,
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+    });
+    expect(errorResponse(error, limits).body).toBe(
+      'ERROR: malformed JSON body',
+    );
+  });
+
   it('adds Allow for method errors', () => {
     expect(
       errorResponse(

@@ -66,14 +66,23 @@ function httpStatusOf(error: unknown): number | undefined {
     : undefined;
 }
 
-/** A JSON body parser's failure, raw or wrapped (Nest maps it to an exception with `cause`). */
+/**
+ * A JSON body parser's failure: Express's body-parser (`entity.parse.failed`, a SyntaxError) or
+ * Fastify's (`FST_ERR_CTP_INVALID_JSON_BODY`), raw or wrapped by Nest in an exception's `cause`.
+ */
 function isBodySyntaxError(error: unknown): boolean {
-  const cause = (error as { cause?: unknown }).cause;
-  return (
-    error instanceof SyntaxError ||
-    cause instanceof SyntaxError ||
-    (error as { type?: unknown }).type === 'entity.parse.failed'
-  );
+  return [error, (error as { cause?: unknown }).cause].some((candidate) => {
+    if (candidate instanceof SyntaxError) return true;
+    const { type, code } = (candidate ?? {}) as {
+      type?: unknown;
+      code?: unknown;
+    };
+    return (
+      type === 'entity.parse.failed' ||
+      (typeof code === 'string' &&
+        /^FST_ERR_CTP_(INVALID|EMPTY)_JSON/.test(code))
+    );
+  });
 }
 
 function oneLine(text: string): string {
