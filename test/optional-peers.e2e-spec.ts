@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { buildStandalone } from './support/build-standalone.js';
+
+/**
+ * ioredis, prom-client, @nestjs/event-emitter, @nestjs/terminus and @nestjs/platform-fastify are
+ * optional: the built package must load, run as a Nest module and as middleware without them.
+ */
+describe('optional peer dependencies', () => {
+  let build: ReturnType<typeof buildStandalone>;
+
+  beforeAll(() => {
+    build = buildStandalone();
+  }, 120_000);
+  afterAll(() => build?.cleanup());
+
+  it('the core package works with every optional peer missing', () => {
+    const fixtures = join(import.meta.dirname, 'fixtures');
+    const output = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        join(fixtures, 'block-optional-peers.mjs'),
+        join(fixtures, 'optional-peers-child.mjs'),
+        dirname(build.main),
+      ],
+      { encoding: 'utf8', cwd: join(import.meta.dirname, '..') },
+    );
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({
+      ioredis: 'missing',
+      'prom-client': 'missing',
+      '@nestjs/event-emitter': 'missing',
+      nest: 2000,
+      middleware: '1000',
+    });
+  });
+});
