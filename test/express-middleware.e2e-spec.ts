@@ -10,11 +10,6 @@ import { expectPlainText } from './support/expect-plain-text.js';
 
 const GOODBYE = 'So Long, and Thanks for All the Fish!';
 
-function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout')
-    .length;
-}
-
 /** The heartbeat routes on a bare express() app: no Nest anywhere. */
 describe('createHeartbeatMiddleware on a bare Express app', () => {
   let app: Express;

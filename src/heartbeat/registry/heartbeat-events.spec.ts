@@ -43,6 +43,7 @@ describe('heartbeat events', () => {
   let registry: HeartbeatRegistry;
   let clock: FakeHeartbeatClock;
   let tick: () => Promise<void>;
+  let errorLog: ReturnType<typeof vi.spyOn>;
 
   async function compile(withEmitter: boolean): Promise<void> {
     clock = new FakeHeartbeatClock();
@@ -65,7 +66,7 @@ describe('heartbeat events', () => {
 
   beforeEach(() => {
     vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
-    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    errorLog = vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
   });
   afterEach(async () => {
     await moduleRef.close();
@@ -177,7 +178,7 @@ describe('heartbeat events', () => {
       ]);
       expect(await registry.status('api')).toMatch(/^WARNING /);
       // The listener's error was caught and logged, not thrown at the registry.
-      expect(Logger.prototype.error).toHaveBeenCalledWith(
+      expect(errorLog).toHaveBeenCalledWith(
         'a broken listener',
         expect.stringContaining('Error: a broken listener'),
       );
