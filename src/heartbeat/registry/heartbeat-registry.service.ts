@@ -142,23 +142,14 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Registers an application that promises its first heartbeat within `timeoutMs`. */
-  async register(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
-    const result = await this.upsert(
-      this.checkAppId(appId),
-      this.checkTimeout(timeoutMs),
-    );
-    this.count('inits');
-    return result;
+  register(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
+    // The protocol gives hb_init and hb_ping the same effect; they differ only in what they count.
+    return this.checkedBeat('inits', appId, timeoutMs);
   }
 
   /** Records a heartbeat; an unknown ID is registered (how clients recover after a restart). */
-  async beat(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
-    const result = await this.upsert(
-      this.checkAppId(appId),
-      this.checkTimeout(timeoutMs),
-    );
-    this.count('pings');
-    return result;
+  beat(appId: string, timeoutMs = 0): Promise<HeartbeatBeatResult> {
+    return this.checkedBeat('pings', appId, timeoutMs);
   }
 
   /** Removes an application; resolves `false` when it was not known. */
@@ -336,6 +327,19 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
       }
     }
     return { appId, delayMs, created: result.status === 'created' };
+  }
+
+  private async checkedBeat(
+    counter: 'inits' | 'pings',
+    appId: string,
+    timeoutMs: number,
+  ): Promise<HeartbeatBeatResult> {
+    const result = await this.upsert(
+      this.checkAppId(appId),
+      this.checkTimeout(timeoutMs),
+    );
+    this.count(counter);
+    return result;
   }
 
   private count(counter: keyof HeartbeatCounters): void {

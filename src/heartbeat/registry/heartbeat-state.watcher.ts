@@ -93,7 +93,7 @@ export class HeartbeatStateWatcher {
   /**
    * Brings one app up to date with its stored record at `now` and returns every transition
    * passed since the last report, in order (OK -> WARNING -> CRITICAL when a tick came late).
-   * A record refreshed elsewhere (another replica) is rescheduled without an event.
+   * A record refreshed by a heartbeat another replica received comes back to OK in one step.
    */
   advance(
     appId: string,
@@ -116,7 +116,14 @@ export class HeartbeatStateWatcher {
     const transitions: HeartbeatTransition[] = [];
     const order: HeartbeatState[] = ['OK', 'WARNING', 'CRITICAL'];
     if (order.indexOf(target) < order.indexOf(watch.state)) {
-      // Refreshed by a heartbeat this process did not see: back to OK, quietly rescheduled.
+      // Refreshed by a heartbeat this process did not see: the app recovered.
+      transitions.push({
+        appId,
+        from: watch.state,
+        to: target,
+        od,
+        lastSeen: record.lastSeen,
+      });
       watch.state = target;
     }
     while (order.indexOf(watch.state) < order.indexOf(target)) {
@@ -140,14 +147,18 @@ export class HeartbeatStateWatcher {
     this.due.clear();
   }
 
-  /** The next late transition: the warn deadline while OK, the crit deadline while WARNING. */
+  /**
+   * When to look again: the warn deadline while OK, the crit deadline while WARNING, the drop
+   * deadline while CRITICAL (by then the record is gone, or was refreshed elsewhere).
+   */
   private nextDeadline(watch: Watch): number {
+    const { warnThreshold, critThreshold, dropThreshold } = this.thresholds;
     const ratio =
       watch.state === 'OK'
-        ? this.thresholds.warnThreshold
+        ? warnThreshold
         : watch.state === 'WARNING'
-          ? this.thresholds.critThreshold
-          : Number.POSITIVE_INFINITY;
+          ? critThreshold
+          : dropThreshold;
     return watch.lastSeen + watch.delayMs * ratio;
   }
 }
