@@ -1,17 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
 import { errorResponse } from '../core/errors.js';
-import { formatList } from '../core/nagios.js';
 import { resolveHeartbeatOptions } from '../core/options.js';
 import {
   assertMethod,
   HEARTBEAT_COMMANDS,
   lastPathSegment,
   MONITOR_METHODS,
-  parseMonitorAppId,
   PROTOCOL_METHODS,
   rawQueryOf,
   type HeartbeatCommand,
+  type MonitorQuery,
 } from '../core/protocol.js';
 import { resolveHeartbeatClock } from '../heartbeat.clock.js';
 import { plainTextHeaders, contentTypeOf } from '../http/plain-text.js';
@@ -118,10 +117,7 @@ export function createHeartbeatMiddleware(
       });
     }
     assertMethod(method, MONITOR_METHODS);
-    if (segment === 'list') {
-      return formatList((await registry.list()).map((status) => status.appId));
-    }
-    return registry.status(parseMonitorAppId(rawQueryOf(url), resolved));
+    return registry.query(segment as MonitorQuery, rawQueryOf(url));
   }
 
   const middleware = (

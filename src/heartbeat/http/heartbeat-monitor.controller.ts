@@ -1,10 +1,9 @@
 import { All, Controller, Inject, Req, Res, UseFilters } from '@nestjs/common';
-import { formatList } from '../core/nagios.js';
 import {
   assertMethod,
   MONITOR_METHODS,
-  parseMonitorAppId,
   rawQueryOf,
+  type MonitorQuery,
 } from '../core/protocol.js';
 import { HEARTBEAT_OPTIONS } from '../heartbeat.constants.js';
 import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
@@ -33,31 +32,31 @@ export class HeartbeatMonitorController {
   ) {}
 
   @All(lastSegmentRoutes('list'))
-  async list(
+  list(
     @Req() request: ProtocolHttpRequest,
     @Res() reply: PlainTextReply,
   ): Promise<void> {
-    assertMethod(request.method, MONITOR_METHODS);
-    const live = await this.registry.list();
-    sendPlainText(
-      reply,
-      200,
-      formatList(live.map((status) => status.appId)),
-      this.options.corsOrigin,
-    );
+    return this.run('list', request, reply);
   }
 
   @All(lastSegmentRoutes('status'))
-  async status(
+  status(
     @Req() request: ProtocolHttpRequest,
     @Res() reply: PlainTextReply,
   ): Promise<void> {
+    return this.run('status', request, reply);
+  }
+
+  private async run(
+    query: MonitorQuery,
+    request: ProtocolHttpRequest,
+    reply: PlainTextReply,
+  ): Promise<void> {
     assertMethod(request.method, MONITOR_METHODS);
-    const appId = parseMonitorAppId(
+    const body = await this.registry.query(
+      query,
       rawQueryOf(requestUrl(request)),
-      this.options,
     );
-    const line = await this.registry.status(appId);
-    sendPlainText(reply, 200, line, this.options.corsOrigin);
+    sendPlainText(reply, 200, body, this.options.corsOrigin);
   }
 }

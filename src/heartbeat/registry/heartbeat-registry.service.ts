@@ -13,15 +13,18 @@ import { HeartbeatMessages } from '../core/messages.js';
 import {
   formatAppStatusLine,
   formatHostStatusLine,
+  formatList,
   formatUnknownAppLine,
   GOODBYE,
   STORE_UNAVAILABLE_LINE,
 } from '../core/nagios.js';
 import {
+  parseMonitorAppId,
   parseProtocolRequest,
   validateAppId,
   validateTimeout,
   type HeartbeatCommand,
+  type MonitorQuery,
   type ProtocolInput,
 } from '../core/protocol.js';
 import {
@@ -219,6 +222,17 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
     const { delayMs } = await this.upsert(appId, timeoutMs);
     this.count(command === 'hb_init' ? 'inits' : 'pings');
     return String(delayMs);
+  }
+
+  /**
+   * Answers a monitoring query from its raw query string: the `/list` body or the `/status` line
+   * (of `appid=` when given). Throws `HeartbeatError` on a bad ID.
+   */
+  async query(query: MonitorQuery, rawQuery: string): Promise<string> {
+    if (query === 'list') {
+      return formatList((await this.list()).map((status) => status.appId));
+    }
+    return this.status(parseMonitorAppId(rawQuery, this.options));
   }
 
   /** Counts a request answered with an `ERROR:` line (called by the HTTP adapters). */
