@@ -5,15 +5,8 @@ import {
   type HeartbeatThresholds,
 } from '../core/status.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
-import { DeadlineHeap, type HeapEntry } from '../stores/deadline-heap.js';
-
-/** What the watcher last reported for one app, and when its state changes next. */
-interface Watch extends HeapEntry {
-  readonly appId: string;
-  state: HeartbeatState;
-  lastSeen: number;
-  delayMs: number;
-}
+import { SlotHeap } from '../stores/slot-heap.js';
+import { SlotIndex } from '../stores/slot-index.js';
 
 /** A transition found by {@link HeartbeatStateWatcher}. */
 export interface HeartbeatTransition {
@@ -24,48 +17,53 @@ export interface HeartbeatTransition {
   readonly lastSeen: number;
 }
 
+const STATES: readonly HeartbeatState[] = ['OK', 'WARNING', 'CRITICAL'];
+const INITIAL_CAPACITY = 256;
+
 /**
- * Knows, for each app this process has seen, the state last reported and the time of its next
- * late transition (the warn, then the crit deadline), in a deadline heap: checking costs time
- * proportional to the transitions that are due, never a scan of every app.
+ * Knows, for each app this process has seen, the state last reported and when to look at it
+ * again (its next threshold), in a heap of deadlines: checking costs time proportional to what
+ * is due, never a scan of every app.
  *
  * @internal
  */
 export class HeartbeatStateWatcher {
-  private readonly watches = new Map<string, Watch>();
-  private readonly due = new DeadlineHeap<Watch>();
+  /** Index into STATES of the state last reported. */
+  private state = new Uint8Array(INITIAL_CAPACITY);
+  private lastSeen = new Float64Array(INITIAL_CAPACITY);
+  private delayMs = new Float64Array(INITIAL_CAPACITY);
+  private readonly due = new SlotHeap(INITIAL_CAPACITY);
+  private readonly index = new SlotIndex(INITIAL_CAPACITY, (capacity) => {
+    const grow = <T extends Uint8Array | Float64Array>(
+      array: T,
+      wider: T,
+    ): T => {
+      wider.set(array);
+      return wider;
+    };
+    this.state = grow(this.state, new Uint8Array(capacity));
+    this.lastSeen = grow(this.lastSeen, new Float64Array(capacity));
+    this.delayMs = grow(this.delayMs, new Float64Array(capacity));
+    this.due.grow(capacity);
+  });
 
   constructor(private readonly thresholds: HeartbeatThresholds) {}
 
   get size(): number {
-    return this.watches.size;
+    return this.index.size;
   }
 
   /** A heartbeat: the app is OK from now; returns the way back to OK if it was late. */
   beat(record: HeartbeatRecord): HeartbeatTransition | undefined {
-    const watch = this.watches.get(record.appId);
-    const from = watch?.state ?? 'OK';
-    if (watch) {
-      Object.assign(watch, {
-        state: 'OK',
-        lastSeen: record.lastSeen,
-        delayMs: record.delayMs,
-      });
-      watch.expiresAt = this.nextDeadline(watch);
-      this.due.update(watch);
-    } else {
-      const created: Watch = {
-        appId: record.appId,
-        state: 'OK',
-        lastSeen: record.lastSeen,
-        delayMs: record.delayMs,
-        expiresAt: 0,
-        heapIndex: -1,
-      };
-      created.expiresAt = this.nextDeadline(created);
-      this.watches.set(record.appId, created);
-      this.due.push(created);
-    }
+    let slot = this.index.slotOf(record.appId);
+    const known = slot !== undefined;
+    slot ??= this.index.add(record.appId);
+    const from = known ? STATES[this.state[slot]!]! : 'OK';
+    this.state[slot] = 0;
+    this.lastSeen[slot] = record.lastSeen;
+    this.delayMs[slot] = record.delayMs;
+    if (known) this.due.update(slot, this.nextLook(slot));
+    else this.due.push(slot, this.nextLook(slot));
     return from === 'OK'
       ? undefined
       : {
@@ -79,15 +77,15 @@ export class HeartbeatStateWatcher {
 
   /** The app is gone (dropped or deregistered): stop watching it. */
   forget(appId: string): void {
-    const watch = this.watches.get(appId);
-    if (!watch) return;
-    this.watches.delete(appId);
-    this.due.remove(watch);
+    const slot = this.index.slotOf(appId);
+    if (slot === undefined) return;
+    this.due.remove(slot);
+    this.index.delete(appId);
   }
 
-  /** IDs (up to `limit`) whose next transition time has come, for the registry to re-read. */
+  /** IDs (up to `limit`) whose next threshold has come, for the registry to re-read. */
   dueAt(now: number, limit: number): string[] {
-    return this.due.dueBy(now, limit).map((watch) => watch.appId);
+    return this.due.dueBy(now, limit).map((slot) => this.index.idOf(slot));
   }
 
   /**
@@ -100,50 +98,40 @@ export class HeartbeatStateWatcher {
     record: HeartbeatRecord | undefined,
     now: number,
   ): HeartbeatTransition[] {
-    const watch = this.watches.get(appId);
-    if (!watch) return [];
+    const slot = this.index.slotOf(appId);
+    if (slot === undefined) return [];
     if (!record) {
       this.forget(appId); // removed elsewhere; its drop or goodbye is reported where it happened
       return [];
     }
-    watch.lastSeen = record.lastSeen;
-    watch.delayMs = record.delayMs;
+    this.lastSeen[slot] = record.lastSeen;
+    this.delayMs[slot] = record.delayMs;
     const od = overdueRatio(record, now);
-    const target =
+    const target = STATES.indexOf(
       od >= this.thresholds.dropThreshold
         ? 'CRITICAL'
-        : stateOf(od, this.thresholds);
+        : stateOf(od, this.thresholds),
+    );
     const transitions: HeartbeatTransition[] = [];
-    const order: HeartbeatState[] = ['OK', 'WARNING', 'CRITICAL'];
-    if (order.indexOf(target) < order.indexOf(watch.state)) {
-      // Refreshed by a heartbeat this process did not see: the app recovered.
+    const report = (to: number) => {
       transitions.push({
         appId,
-        from: watch.state,
-        to: target,
+        from: STATES[this.state[slot]!]!,
+        to: STATES[to]!,
         od,
         lastSeen: record.lastSeen,
       });
-      watch.state = target;
-    }
-    while (order.indexOf(watch.state) < order.indexOf(target)) {
-      const to = order[order.indexOf(watch.state) + 1]!;
-      transitions.push({
-        appId,
-        from: watch.state,
-        to,
-        od,
-        lastSeen: record.lastSeen,
-      });
-      watch.state = to;
-    }
-    watch.expiresAt = this.nextDeadline(watch);
-    this.due.update(watch);
+      this.state[slot] = to;
+    };
+    // Refreshed by a heartbeat this process did not see: the app recovered.
+    if (target < this.state[slot]!) report(target);
+    while (this.state[slot]! < target) report(this.state[slot]! + 1);
+    this.due.update(slot, this.nextLook(slot));
     return transitions;
   }
 
   clear(): void {
-    this.watches.clear();
+    this.index.clear();
     this.due.clear();
   }
 
@@ -151,14 +139,11 @@ export class HeartbeatStateWatcher {
    * When to look again: the warn deadline while OK, the crit deadline while WARNING, the drop
    * deadline while CRITICAL (by then the record is gone, or was refreshed elsewhere).
    */
-  private nextDeadline(watch: Watch): number {
+  private nextLook(slot: number): number {
     const { warnThreshold, critThreshold, dropThreshold } = this.thresholds;
-    const ratio =
-      watch.state === 'OK'
-        ? warnThreshold
-        : watch.state === 'WARNING'
-          ? critThreshold
-          : dropThreshold;
-    return watch.lastSeen + watch.delayMs * ratio;
+    const ratio = [warnThreshold, critThreshold, dropThreshold][
+      this.state[slot]!
+    ]!;
+    return this.lastSeen[slot]! + this.delayMs[slot]! * ratio;
   }
 }

@@ -1,0 +1,69 @@
+/**
+ * Gives each ID a small integer slot for typed-array columns, reusing freed slots, and keeps the
+ * IDs in insertion order. `onGrow(capacity)` is called before a slot beyond the current capacity
+ * is handed out, so the owner can widen its columns (doubling: amortised O(1)).
+ *
+ * @internal
+ */
+export class SlotIndex {
+  private readonly slots = new Map<string, number>();
+  private ids: (string | undefined)[] = [];
+  private readonly free: number[] = [];
+  private next = 0;
+
+  constructor(
+    private capacity: number,
+    private readonly onGrow: (capacity: number) => void,
+  ) {}
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  slotOf(id: string): number | undefined {
+    return this.slots.get(id);
+  }
+
+  idOf(slot: number): string {
+    return this.ids[slot]!;
+  }
+
+  add(id: string): number {
+    const slot = this.free.pop() ?? this.next++;
+    if (slot >= this.capacity) {
+      this.capacity *= 2;
+      this.onGrow(this.capacity);
+    }
+    this.ids[slot] = id;
+    this.slots.set(id, slot);
+    return slot;
+  }
+
+  delete(id: string): void {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return;
+    this.slots.delete(id);
+    this.ids[slot] = undefined;
+    this.free.push(slot);
+  }
+
+  /** Moves an ID to the end of the insertion order, keeping its slot. */
+  moveToEnd(id: string): void {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return;
+    this.slots.delete(id);
+    this.slots.set(id, slot);
+  }
+
+  /** Slots in insertion order of their IDs. */
+  slotsInOrder(): IterableIterator<number> {
+    return this.slots.values();
+  }
+
+  clear(): void {
+    this.slots.clear();
+    this.ids = [];
+    this.free.length = 0;
+    this.next = 0;
+  }
+}
