@@ -56,7 +56,7 @@ export function sendPlainText(
   reply.send(body);
 }
 
-/** The query string of a request, without `?`. @internal */
+/** The URL as the client sent it (Express strips mount paths from `url`, not `originalUrl`). @internal */
 export function requestUrl(request: ProtocolHttpRequest): string {
   return request.originalUrl ?? request.url;
 }
