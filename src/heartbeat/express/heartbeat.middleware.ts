@@ -13,7 +13,7 @@ import {
   type MonitorQuery,
 } from '../core/protocol.js';
 import { resolveHeartbeatClock } from '../heartbeat.clock.js';
-import { plainTextHeaders, contentTypeOf } from '../http/plain-text.js';
+import { contentTypeOf, sendPlainText } from '../http/plain-text.js';
 import { readRequestBody } from '../http/request-body.js';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-module-options.interface.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
@@ -83,22 +83,6 @@ export function createHeartbeatMiddleware(
   }, resolved.sweepIntervalMs);
   timer.unref();
 
-  const send = (
-    response: ServerResponse,
-    status: number,
-    body: string,
-    extraHeaders: Array<[string, string]> = [],
-  ): void => {
-    response.statusCode = status;
-    for (const [name, value] of [
-      ...plainTextHeaders(resolved.corsOrigin),
-      ...extraHeaders,
-    ]) {
-      response.setHeader(name, value);
-    }
-    response.end(body);
-  };
-
   async function answer(
     request: MiddlewareRequest,
     segment: string,
@@ -133,16 +117,17 @@ export function createHeartbeatMiddleware(
       return;
     }
     answer(request, segment).then(
-      (body) => send(response, 200, body),
+      (body) => sendPlainText(response, 200, body, resolved.corsOrigin),
       (error: unknown) => {
         const failure = errorResponse(error, resolved);
         registry.recordRejection();
         if (failure.status === 500)
           logger.error(`unexpected error: ${String(error)}`);
-        send(
+        sendPlainText(
           response,
           failure.status,
           failure.body,
+          resolved.corsOrigin,
           failure.allow ? [['Allow', failure.allow]] : [],
         );
       },

@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+
 /**
  * The part of a reply object that Express's `Response` and Fastify's `FastifyReply` share, so
  * the controllers stay platform-neutral.
@@ -39,21 +41,38 @@ export function plainTextHeaders(
 
 /**
  * Writes a complete plain-text response directly, bypassing response-mapping interceptors so a
- * host's wrappers can never change the wire format.
+ * host's wrappers can never change the wire format. On Express the reply is Node's own
+ * `ServerResponse`, written in one `writeHead` + `end`: the hot path then skips Express's `send`
+ * pipeline (charset rewriting, ETag, freshness checks), none of which an uncacheable one-line
+ * answer needs. A HEAD request still gets headers only: Node omits the body itself.
  * @internal
  */
 export function sendPlainText(
-  reply: PlainTextReply,
+  reply: PlainTextReply | ServerResponse,
   status: number,
   body: string,
   corsOrigin: string | false,
   extraHeaders: Array<[string, string]> = [],
 ): void {
+  const headers = [...plainTextHeaders(corsOrigin), ...extraHeaders];
+  if (isNodeResponse(reply)) {
+    reply.writeHead(
+      status,
+      [...headers, ['Content-Length', String(Buffer.byteLength(body))]].flat(),
+    );
+    reply.end(body);
+    return;
+  }
   reply.status(status);
-  for (const [name, value] of plainTextHeaders(corsOrigin))
-    reply.header(name, value);
-  for (const [name, value] of extraHeaders) reply.header(name, value);
+  for (const [name, value] of headers) reply.header(name, value);
   reply.send(body);
+}
+
+/** Express's response is a Node `ServerResponse`; Fastify's reply only wraps one (`raw`). */
+function isNodeResponse(
+  reply: PlainTextReply | ServerResponse,
+): reply is ServerResponse {
+  return typeof (reply as Partial<ServerResponse>).writeHead === 'function';
 }
 
 /** The URL as the client sent it (Express strips mount paths from `url`, not `originalUrl`). @internal */
