@@ -25,4 +25,21 @@ describe('SlotIndex', () => {
     expect(index.size).toBe(0);
     expect(index.add('x')).toBe(0);
   });
+
+  it('keeps its own copy of long IDs, equal to the original, lone surrogates included', () => {
+    const index = new SlotIndex(8, () => {});
+    const url = '/hb_ping?60&appid=0a1b2c3d-4e5f-6789-abcd-000000000001';
+    const sliced = url.slice(url.indexOf('appid=') + 6);
+    const odd = 'app-\ud800-with-a-lone-surrogate';
+    const slot = index.add(sliced);
+    index.add(odd);
+    expect(index.idOf(slot)).toBe(sliced);
+    expect(index.slotOf(sliced)).toBe(slot);
+    expect(index.idOf(index.slotOf(odd)!)).toBe(odd);
+    index.moveToEnd(sliced);
+    expect([...index.slotsInOrder()].map((s) => index.idOf(s))).toEqual([
+      odd,
+      sliced,
+    ]);
+  });
 });
