@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import { loadAppConfig, type AppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 import { createHttpAdapter, setupStandaloneApp } from './app.setup.js';
@@ -27,6 +28,12 @@ async function bootstrap(config: AppConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal} received, shutting down`);
+    // server.close() only closes the keep-alive connections idle at that moment; a connection
+    // whose request was still in flight would hold the exit until the client's keep-alive
+    // timeout. Close each one as soon as its answer is out.
+    const server = app.getHttpServer() as Server;
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
+    closeIdle.unref();
     app.close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import http from 'node:http';
 import request from 'supertest';
 import { buildStandalone, freePort } from './support/build-standalone.js';
 import { expectPlainText } from './support/expect-plain-text.js';
@@ -40,6 +41,13 @@ describe('standalone server (node dist/main.js)', () => {
       );
     });
     return { child, url, output: () => output };
+  }
+
+  /** Resolves once the server's output matches. */
+  async function waitFor(server: Running, pattern: RegExp): Promise<void> {
+    while (!pattern.test(server.output())) {
+      await once(server.child.stdout!, 'data');
+    }
   }
 
   /** Runs the server expecting it to refuse to start. */
@@ -123,6 +131,45 @@ describe('standalone server (node dist/main.js)', () => {
       expect({ code, signal }).toEqual({ code: 0, signal: null });
     },
   );
+
+  it('on SIGTERM finishes a request in flight before it exits 0', async () => {
+    const port = await freePort();
+    const server = await start({ HB_PORT: String(port) });
+    // A POST whose body is still arriving when the signal comes.
+    let inFlight: http.ClientRequest | undefined;
+    const answer = new Promise<{ status: number; body: string }>(
+      (resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/hb_init?0',
+            headers: {
+              'Content-Type': 'application/x-www-form-urlencoded',
+              'Content-Length': '12',
+            },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.write('appid=');
+        inFlight = req;
+      },
+    );
+    // Once a later request on another connection is answered, the server has the first one.
+    await request(server.url).get('/status').expect(200);
+    server.child.kill('SIGTERM');
+    await waitFor(server, /SIGTERM received, shutting down/);
+    inFlight!.end('slowly');
+    expect(await answer).toEqual({ status: 200, body: '1000' });
+    const [code] = (await once(server.child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  });
 
   it('listens on the address of HB_URL', async () => {
     const port = await freePort();
