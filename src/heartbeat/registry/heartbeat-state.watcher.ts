@@ -6,7 +6,7 @@ import {
 } from '../core/status.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import { SlotHeap } from '../stores/slot-heap.js';
-import { SlotIndex } from '../stores/slot-index.js';
+import { SlotIndex, widen } from '../stores/slot-index.js';
 
 /** A transition found by {@link HeartbeatStateWatcher}. */
 export interface HeartbeatTransition {
@@ -34,16 +34,9 @@ export class HeartbeatStateWatcher {
   private delayMs = new Float64Array(INITIAL_CAPACITY);
   private readonly due = new SlotHeap(INITIAL_CAPACITY);
   private readonly index = new SlotIndex(INITIAL_CAPACITY, (capacity) => {
-    const grow = <T extends Uint8Array | Float64Array>(
-      array: T,
-      wider: T,
-    ): T => {
-      wider.set(array);
-      return wider;
-    };
-    this.state = grow(this.state, new Uint8Array(capacity));
-    this.lastSeen = grow(this.lastSeen, new Float64Array(capacity));
-    this.delayMs = grow(this.delayMs, new Float64Array(capacity));
+    this.state = widen(this.state, capacity);
+    this.lastSeen = widen(this.lastSeen, capacity);
+    this.delayMs = widen(this.delayMs, capacity);
     this.due.grow(capacity);
   });
 

@@ -4,7 +4,7 @@ import type {
   HeartbeatUpsertResult,
 } from '../interfaces/heartbeat-store.interface.js';
 import { SlotHeap } from './slot-heap.js';
-import { SlotIndex } from './slot-index.js';
+import { SlotIndex, widen } from './slot-index.js';
 
 const INITIAL_CAPACITY = 1024;
 
@@ -121,13 +121,4 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
       expiresAt: this.deadlines.deadlineOf(slot),
     };
   }
-}
-
-function widen(
-  column: Float64Array,
-  capacity: number,
-): Float64Array<ArrayBuffer> {
-  const wider = new Float64Array(capacity);
-  wider.set(column);
-  return wider;
 }

@@ -1,3 +1,5 @@
+import { widen } from './slot-index.js';
+
 /**
  * A binary min-heap of integer slots ordered by a per-slot deadline, in typed arrays. Each slot's
  * position is tracked, so a deadline can move or a slot leave in O(log n) with no allocation, and
@@ -23,16 +25,9 @@ export class SlotHeap {
 
   /** Makes room for slots up to `capacity - 1`. */
   grow(capacity: number): void {
-    const widen = <T extends Float64Array | Int32Array>(
-      array: T,
-      wider: T,
-    ): T => {
-      wider.set(array);
-      return wider;
-    };
-    this.deadlines = widen(this.deadlines, new Float64Array(capacity));
-    this.heap = widen(this.heap, new Int32Array(capacity));
-    this.position = widen(this.position, new Int32Array(capacity));
+    this.deadlines = widen(this.deadlines, capacity);
+    this.heap = widen(this.heap, capacity);
+    this.position = widen(this.position, capacity);
   }
 
   deadlineOf(slot: number): number {

@@ -78,3 +78,16 @@ export class SlotIndex {
 function ownCopy(id: string): string {
   return id.length < 13 ? id : (JSON.parse(JSON.stringify(id)) as string);
 }
+
+/**
+ * A copy of a typed-array column with room for `capacity` slots (what `onGrow` owners call).
+ * @internal
+ */
+export function widen<T extends Float64Array | Int32Array | Uint8Array>(
+  column: T,
+  capacity: number,
+): T {
+  const wider = new (column.constructor as new (length: number) => T)(capacity);
+  wider.set(column);
+  return wider;
+}
