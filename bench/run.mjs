@@ -1,22 +1,38 @@
-// npm run bench [-- --full]
+// npm run bench [-- --full] [-- --only=1,2,3,4,5] [-- --no-build]
 //
-// Runs the heartbeat server and its baselines side by side on this machine, alternating rounds so
-// that background noise hits every target alike, and prints ratios (absolute numbers on a shared
-// machine are noise; ratios measured in one run are not). Builds the server first.
+// Runs the heartbeat server and its baselines side by side on this machine and prints ratios.
+// Every HTTP target of every scenario runs in one loop of alternating rounds, so background load
+// on a shared machine hits all targets alike; each ratio is the median of ratios measured in the
+// same round, shown with the range over rounds. Absolute numbers include the load generator on
+// the same cores and move with whatever else runs; ratios measured in one run are what to compare.
 import autocannon from 'autocannon';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpus } from 'node:os';
 import { createServer } from 'node:net';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { preload } from './preload.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const full = process.argv.includes('--full');
+const args = process.argv.slice(2);
+const full = args.includes('--full');
+const only = new Set(
+  (
+    args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length) ??
+    '1,2,3,4,5'
+  ).split(','),
+);
 const MODE = full
-  ? { duration: 10, rounds: 5, sizes: [100_000, 1_000_000], memory: [100_000, 1_000_000] }
-  : { duration: 4, rounds: 3, sizes: [100_000], memory: [100_000, 1_000_000] };
+  ? { duration: 10, rounds: 5, sizes: [100_000, 1_000_000] }
+  : { duration: 3, rounds: 3, sizes: [100_000] };
+const MEMORY_RUNS = [
+  [100_000, 'short'],
+  [1_000_000, 'short'],
+  [1_000_000, 'uuid'],
+];
 const CONNECTIONS = 64;
+const BASE_APPS = 1000;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const children = new Set();
@@ -36,12 +52,18 @@ function freePort() {
   });
 }
 
-/** Starts a server process and resolves once it prints its ready line. */
-async function startServer(name, args, env, readyPattern) {
+/** Starts a server process on a free port; resolves once it prints its ready line. */
+async function startServer(name, script, env, readyPattern) {
   const port = await freePort();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [script], {
     cwd: root,
-    env: { ...process.env, NO_COLOR: '1', PORT: String(port), HB_PORT: String(port), ...env },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      PORT: String(port),
+      HB_PORT: String(port),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -51,12 +73,16 @@ async function startServer(name, args, env, readyPattern) {
       output += chunk;
       if (readyPattern.test(output)) resolve();
     });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`${name} exited with ${code}: ${output}`)),
+    );
   });
+  child.stdout.removeAllListeners('data');
   child.stdout.resume();
   return {
     name,
     url: `http://127.0.0.1:${port}`,
+    output,
     async stop() {
       children.delete(child);
       child.kill('SIGTERM');
@@ -66,14 +92,29 @@ async function startServer(name, args, env, readyPattern) {
 }
 
 const heartbeatServer = (name, env = {}) =>
-  startServer(name, ['dist/main.js'], { HB_SWEEP_INTERVAL_MS: '1000', ...env }, /listening on/);
+  startServer(
+    name,
+    'dist/main.js',
+    { HB_SWEEP_INTERVAL_MS: '1000', ...env },
+    /listening on/,
+  );
 
-/** One autocannon run; paths are drawn at random from `pathFor(i)` for i < spread. */
-async function load(url, pathFor, spread, duration = MODE.duration) {
+async function preloaded(server, n) {
+  const started = Date.now();
+  await preload(server.url, n);
+  const seconds = (Date.now() - started) / 1000;
+  log(
+    `  ${server.name}: ${n} apps registered in ${seconds.toFixed(1)} s (${Math.round(n / seconds)}/s)`,
+  );
+  return server;
+}
+
+/** One autocannon run; each request's path is `pathFor(i)` for a random i < spread. */
+async function load(url, pathFor, spread) {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
-    duration,
+    duration: MODE.duration,
     requests: [
       {
         setupRequest: (request) => ({
@@ -84,26 +125,11 @@ async function load(url, pathFor, spread, duration = MODE.duration) {
     ],
   });
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+    throw new Error(
+      `${url}: ${result.non2xx} non-2xx answers, ${result.errors} errors`,
+    );
   }
   return { rps: result.requests.average, p99: result.latency.p99 };
-}
-
-/** Registers apps app-0 .. app-(n-1) quickly: pipelined requests over many connections. */
-async function preload(url, n) {
-  let next = 0;
-  const started = Date.now();
-  const result = await autocannon({
-    url,
-    connections: 32,
-    pipelining: 10,
-    amount: n,
-    requests: [
-      { setupRequest: (request) => ({ ...request, path: `/hb_ping?600000&appid=app-${next++}` }) },
-    ],
-  });
-  if (result.non2xx > 0) throw new Error(`preload: ${result.non2xx} non-2xx answers`);
-  log(`  preloaded ${n} apps in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 const median = (values) => {
@@ -113,9 +139,9 @@ const median = (values) => {
 };
 
 /**
- * Runs each target's load in turn, `rounds` times. Returns per-target medians, and `ratio(a, b)`:
- * the median over rounds of a/b measured in the same round, so slow drift of the machine's load
- * cancels out of the comparison.
+ * Runs every target's load in turn, `rounds` times. Returns per-target medians, and `ratio(a, b)`:
+ * the median over rounds of a/b measured in the same round (plus the lowest and highest), so slow
+ * drift in the machine's load cancels out of the comparison.
  */
 async function alternate(targets) {
   const samples = new Map(targets.map((t) => [t.label, []]));
@@ -123,102 +149,53 @@ async function alternate(targets) {
     for (const target of targets) {
       const sample = await target.run();
       samples.get(target.label).push(sample);
-      log(`  round ${round} ${target.label}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms`);
+      log(
+        `  round ${round} ${target.label}: ${Math.round(sample.rps)} req/s, p99 ${sample.p99} ms`,
+      );
     }
   }
   const result = Object.fromEntries(
     [...samples].map(([label, runs]) => [
       label,
-      { rps: median(runs.map((r) => r.rps)), p99: median(runs.map((r) => r.p99)) },
+      {
+        rps: median(runs.map((r) => r.rps)),
+        p99: median(runs.map((r) => r.p99)),
+      },
     ]),
   );
-  const ratio = (a, b, key = 'rps') =>
-    median(samples.get(a).map((sample, i) => sample[key] / samples.get(b)[i][key]));
+  const ratio = (a, b, key = 'rps') => {
+    const perRound = samples
+      .get(a)
+      .map((sample, i) => sample[key] / samples.get(b)[i][key]);
+    return {
+      median: median(perRound),
+      min: Math.min(...perRound),
+      max: Math.max(...perRound),
+    };
+  };
   return { result, ratio };
 }
 
 // Every app promises its next heartbeat within 10 minutes, as at preload: the scenarios measure
-// heartbeats on healthy apps. (With a short TIMEOUT, apps the random draw misses for a while are
-// dropped mid-run, and the server spends the run logging drops and re-registrations.)
+// heartbeats of healthy apps. (With a short TIMEOUT, apps the random draw misses for a while would
+// be dropped mid-run, and the server would spend the run logging drops and re-registrations.)
 const ping = (i) => `/hb_ping?600000&appid=app-${i}`;
-const fmt = (x, digits = 2) => x.toFixed(digits);
+const status = (i) => `/status?appid=app-${i}`;
+const times = (r) =>
+  `${r.median.toFixed(2)}x (${r.min.toFixed(2)}-${r.max.toFixed(2)})`;
+const abs = (r) => `${Math.round(r.rps)} req/s, p99 ${r.p99} ms`;
 const rows = [];
-const row = (scenario, measure, value, target = '') => rows.push({ scenario, measure, value, target });
-
-async function scenarioFloors() {
-  log('scenario 1: hb_ping, 64 connections, 1,000 apps: server vs node:http and Express floors');
-  const servers = [
-    await heartbeatServer('heartbeat'),
-    await startServer('express', ['bench/servers/express.mjs'], {}, /ready/),
-    await startServer('node:http', ['bench/servers/node-http.mjs'], {}, /ready/),
-  ];
-  for (const server of servers) await preload(server.url, 1000);
-  const { result, ratio } = await alternate(
-    servers.map((server) => ({ label: server.name, run: () => load(server.url, ping, 1000) })),
-  );
-  await Promise.all(servers.map((s) => s.stop()));
-  const hb = result.heartbeat;
-  row('1 hb_ping, 1k apps', 'heartbeat req/s, p99', `${Math.round(hb.rps)}, ${hb.p99} ms`);
-  row('1 hb_ping, 1k apps', 'Express 5 floor req/s, p99', `${Math.round(result.express.rps)}, ${result.express.p99} ms`);
-  row('1 hb_ping, 1k apps', 'node:http floor req/s, p99', `${Math.round(result['node:http'].rps)}, ${result['node:http'].p99} ms`);
-  row('1 hb_ping, 1k apps', 'throughput vs Express floor', `${fmt(ratio('heartbeat', 'express'))}x`, '>= 0.9x');
-  row('1 hb_ping, 1k apps', 'throughput vs node:http floor', `${fmt(ratio('heartbeat', 'node:http'))}x`);
-  return hb;
-}
-
-async function scenarioScale() {
-  log(`scenario 2: hb_ping with ${MODE.sizes.join(', ')} apps registered vs 1,000`);
-  const targets = [];
-  const servers = [];
-  for (const size of [1000, ...MODE.sizes]) {
-    const server = await heartbeatServer(`${size} apps`, { HB_MAX_APPS: String(size + 1000) });
-    await preload(server.url, size);
-    servers.push(server);
-    targets.push({ label: String(size), run: () => load(server.url, ping, size) });
-  }
-  const { result, ratio } = await alternate(targets);
-  await Promise.all(servers.map((s) => s.stop()));
-  const base = result['1000'];
-  for (const size of MODE.sizes) {
-    const r = result[String(size)];
-    const label = `2 hb_ping, ${size.toLocaleString('en')} apps`;
-    const target = (goal) => (size === 1e6 ? goal : '');
-    row(label, 'throughput vs 1k apps', `${fmt(ratio(String(size), '1000'))}x`, target('>= 0.9x'));
-    row(label, 'p99 vs 1k apps', `${fmt(ratio(String(size), '1000', 'p99'))}x (${r.p99} vs ${base.p99} ms)`, target('<= 1.5x'));
-  }
-}
-
-async function scenarioStatus() {
-  log('scenario 3: /status?appid= under load, 1,000 apps, vs hb_ping on the same server');
-  const server = await heartbeatServer('heartbeat');
-  await preload(server.url, 1000);
-  const { result, ratio } = await alternate([
-    { label: 'hb_ping', run: () => load(server.url, ping, 1000) },
-    { label: 'status', run: () => load(server.url, (i) => `/status?appid=app-${i}`, 1000) },
-  ]);
-  await server.stop();
-  row('3 /status?appid=, 1k apps', 'req/s, p99', `${Math.round(result.status.rps)}, ${result.status.p99} ms`);
-  row('3 /status?appid=, 1k apps', 'throughput vs hb_ping', `${fmt(ratio('status', 'hb_ping'))}x`);
-}
-
-function scenarioMemory() {
-  log('scenario 4: memory per app and expiry tick cost (in-memory store, measured in a child)');
-  for (const n of MODE.memory) {
-    const out = execFileSync(process.execPath, ['--expose-gc', 'bench/memory.mjs', String(n)], {
-      cwd: root,
-      encoding: 'utf8',
-    });
-    const m = JSON.parse(out.trim().split('\n').at(-1));
-    const label = `4 memory, ${n.toLocaleString('en')} apps`;
-    row(label, 'state bytes per app', `${Math.round(m.bytesPerApp)} B`, n === 1e6 ? '<= 250 B' : '');
-    row(label, 'expiry tick, nothing expired', `${fmt(m.idleTickMs)} ms`);
-    row(label, `expiry tick, ${m.droppedInTick} expired`, `${fmt(m.busyTickMs)} ms`);
-  }
-}
+const row = (scenario, measure, value, target = '') =>
+  rows.push({ scenario, measure, value, target });
+const servers = [];
 
 async function redisAnswers() {
   const { Redis } = await import('ioredis');
-  const client = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -230,46 +207,232 @@ async function redisAnswers() {
   }
 }
 
-async function scenarioRedis() {
-  log('scenario 5: Redis mode vs memory mode, hb_ping, 1,000 apps');
-  if (!(await redisAnswers())) {
-    row('5 Redis vs memory', 'skipped', `no Redis at ${REDIS_URL}`);
-    return;
-  }
-  const prefix = `hbbench:${process.pid}:${Date.now()}:`;
-  const servers = [
-    await heartbeatServer('memory'),
-    await heartbeatServer('redis', { REDIS_URL, HB_REDIS_PREFIX: prefix }),
-  ];
-  for (const server of servers) await preload(server.url, 1000);
-  const { result, ratio } = await alternate(
-    servers.map((s) => ({ label: s.name, run: () => load(s.url, ping, 1000) })),
-  );
-  await Promise.all(servers.map((s) => s.stop()));
+async function deleteKeys(prefix) {
   const { Redis } = await import('ioredis');
   const client = new Redis(REDIS_URL);
-  const keys = await client.keys(`${prefix}*`);
-  if (keys.length) await client.del(...keys);
+  let cursor = '0';
+  do {
+    const [nextCursor, keys] = await client.scan(
+      cursor,
+      'MATCH',
+      `${prefix}*`,
+      'COUNT',
+      1000,
+    );
+    if (keys.length) await client.del(...keys);
+    cursor = nextCursor;
+  } while (cursor !== '0');
   client.disconnect();
-  row('5 Redis vs memory', 'Redis req/s, p99', `${Math.round(result.redis.rps)}, ${result.redis.p99} ms`);
-  row('5 Redis vs memory', 'throughput vs memory', `${fmt(ratio('redis', 'memory'))}x`, '>= 0.5x');
 }
 
-log(`building the server (${full ? 'full' : 'short'} mode)`);
-execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+/** Scenarios 1, 2, 3 and 5: every HTTP target in one alternating loop. */
+async function httpScenarios() {
+  const targets = [];
+  const heartbeat = await preloaded(
+    await heartbeatServer('heartbeat'),
+    BASE_APPS,
+  );
+  servers.push(heartbeat);
+  targets.push({
+    label: 'heartbeat',
+    run: () => load(heartbeat.url, ping, BASE_APPS),
+  });
 
-await scenarioFloors();
-await scenarioScale();
-await scenarioStatus();
-scenarioMemory();
-await scenarioRedis();
+  if (only.has('1')) {
+    for (const [name, script] of [
+      ['express', 'bench/servers/express.mjs'],
+      ['node:http', 'bench/servers/node-http.mjs'],
+    ]) {
+      const server = await preloaded(
+        await startServer(name, script, {}, /ready/),
+        BASE_APPS,
+      );
+      servers.push(server);
+      targets.push({
+        label: name,
+        run: () => load(server.url, ping, BASE_APPS),
+      });
+    }
+  }
+  if (only.has('3')) {
+    targets.push({
+      label: 'status',
+      run: () => load(heartbeat.url, status, BASE_APPS),
+    });
+  }
+  let redisNote;
+  let redisPrefix;
+  if (only.has('5')) {
+    if (!(await redisAnswers())) {
+      redisNote = `skipped: no Redis answers at ${REDIS_URL}`;
+    } else {
+      redisPrefix = `hbbench:${process.pid}:${Date.now()}:`;
+      const server = await heartbeatServer('redis', {
+        REDIS_URL,
+        HB_REDIS_PREFIX: redisPrefix,
+      });
+      servers.push(server);
+      if (!/registry in Redis/.test(server.output)) {
+        redisNote = 'skipped: the standalone server does not support REDIS_URL';
+      } else {
+        await preloaded(server, BASE_APPS);
+        targets.push({
+          label: 'redis',
+          run: () => load(server.url, ping, BASE_APPS),
+        });
+      }
+    }
+  }
+  if (only.has('2')) {
+    for (const size of MODE.sizes) {
+      const server = await heartbeatServer(`${size} apps`, {
+        HB_MAX_APPS: String(size + 1000),
+      });
+      servers.push(await preloaded(server, size));
+      targets.push({
+        label: String(size),
+        run: () => load(server.url, ping, size),
+      });
+    }
+  }
 
+  log(
+    `alternating ${targets.length} targets: ${targets.map((t) => t.label).join(', ')}`,
+  );
+  const { result, ratio } = await alternate(targets);
+  await Promise.all(servers.map((server) => server.stop()));
+  if (redisPrefix) await deleteKeys(redisPrefix);
+
+  const base = result.heartbeat;
+  const s1 = '1 hb_ping, 1k apps';
+  row(s1, 'heartbeat server', abs(base));
+  if (only.has('1')) {
+    row(s1, 'Express 5 floor', abs(result.express));
+    row(s1, 'node:http floor', abs(result['node:http']));
+    row(
+      s1,
+      'throughput vs Express floor',
+      times(ratio('heartbeat', 'express')),
+      '>= 0.9x',
+    );
+    row(
+      s1,
+      'p99 vs Express floor',
+      times(ratio('heartbeat', 'express', 'p99')),
+    );
+    row(
+      s1,
+      'throughput vs node:http floor',
+      times(ratio('heartbeat', 'node:http')),
+    );
+  }
+  if (only.has('2')) {
+    for (const size of MODE.sizes) {
+      const label = `2 hb_ping, ${size.toLocaleString('en')} apps`;
+      const goal = (text) => (size === 1_000_000 ? text : '');
+      row(label, 'heartbeat server', abs(result[size]));
+      row(
+        label,
+        'throughput vs 1k apps',
+        times(ratio(String(size), 'heartbeat')),
+        goal('>= 0.9x'),
+      );
+      row(
+        label,
+        'p99 vs 1k apps',
+        times(ratio(String(size), 'heartbeat', 'p99')),
+        goal('<= 1.5x'),
+      );
+    }
+  }
+  if (only.has('3')) {
+    const s3 = '3 /status?appid=, 1k apps';
+    row(s3, 'heartbeat server', abs(result.status));
+    row(s3, 'throughput vs hb_ping', times(ratio('status', 'heartbeat')));
+    row(s3, 'p99 vs hb_ping', times(ratio('status', 'heartbeat', 'p99')));
+  }
+  if (only.has('5')) {
+    const s5 = '5 Redis vs memory, hb_ping, 1k apps';
+    if (redisNote) {
+      row(s5, 'Redis mode', redisNote);
+    } else {
+      row(s5, 'Redis mode', abs(result.redis));
+      row(
+        s5,
+        'throughput vs memory mode',
+        times(ratio('redis', 'heartbeat')),
+        '>= 0.5x',
+      );
+      row(s5, 'p99 vs memory mode', times(ratio('redis', 'heartbeat', 'p99')));
+    }
+  }
+}
+
+/** Scenario 4 and the expiry tick, each in a child process of its own with --expose-gc. */
+function memoryScenario() {
+  log(
+    'scenario 4: state bytes per app and expiry ticks (in-memory store, in a child process)',
+  );
+  for (const [n, idKind] of MEMORY_RUNS) {
+    const withTicks = idKind === 'short';
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--expose-gc',
+        'bench/memory.mjs',
+        String(n),
+        idKind,
+        ...(withTicks ? ['ticks'] : []),
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
+    const m = JSON.parse(out.trim().split('\n').at(-1));
+    const ids = idKind === 'uuid' ? '36-char IDs' : '`app-N` IDs';
+    const label = `4 memory, ${n.toLocaleString('en')} apps, ${ids}`;
+    const goal = n === 1_000_000 ? '<= 250 B' : '';
+    row(
+      label,
+      'state bytes per app (heap + typed arrays)',
+      `${Math.round(m.bytesPerApp)} B`,
+      goal,
+    );
+    row(label, 'process RSS growth per app', `${Math.round(m.rssPerApp)} B`);
+    if (!withTicks) continue;
+    const tick = (t) =>
+      `median ${t.medianTickMs.toFixed(2)} ms, max ${t.slowestTickMs.toFixed(2)} ms; ` +
+      `max event loop delay ${t.maxLoopDelayMs.toFixed(1)} ms`;
+    row(label, 'expiry tick, all healthy', tick(m.idle));
+    row(
+      label,
+      `expiry tick, ${m.busy.dropped} expiring (${m.busy.batch} per tick)`,
+      tick(m.busy),
+    );
+  }
+}
+
+if (!args.includes('--no-build')) {
+  log(`building the server (${full ? 'full' : 'short'} mode)`);
+  execFileSync('npm', ['run', 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+const started = Date.now();
+if (['1', '2', '3', '5'].some((scenario) => only.has(scenario)))
+  await httpScenarios();
+if (only.has('4')) memoryScenario();
+
+const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 console.log(
-  `\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpu}, Node ${process.version}, ` +
-    `${full ? 'full' : 'short'} mode (${MODE.rounds} alternating rounds of ${MODE.duration} s, ` +
-    `${CONNECTIONS} connections; medians, ratios paired by round)\n`,
+  `\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpu}, Node ${process.version}; ` +
+    `${full ? 'full' : 'short'} mode: ${MODE.rounds} alternating rounds of ${MODE.duration} s per target, ` +
+    `${CONNECTIONS} connections; medians, ratios paired by round with their range over rounds; ` +
+    `${minutes} min\n`,
 );
 console.log('| scenario | measure | result | target |');
 console.log('|---|---|---|---|');
-for (const r of rows) console.log(`| ${r.scenario} | ${r.measure} | ${r.value} | ${r.target} |`);
+// Scenario 4 runs last (it needs the CPU to itself) but is listed in order.
+rows.sort((a, b) => a.scenario[0].localeCompare(b.scenario[0]));
+for (const r of rows)
+  console.log(`| ${r.scenario} | ${r.measure} | ${r.value} | ${r.target} |`);

@@ -10,7 +10,10 @@ app.set('etag', false);
 app.all('/hb_ping', (req, res) => {
   const [first = ''] = Object.keys(req.query);
   const timeout = req.query[first] === '' ? Number(first) || 0 : 0;
-  apps.set(req.query.appid, { lastSeen: Date.now(), delay: timeout + TOLERANCE });
+  apps.set(req.query.appid, {
+    lastSeen: Date.now(),
+    delay: timeout + TOLERANCE,
+  });
   res
     .status(200)
     .set({

@@ -16,7 +16,8 @@ createServer((req, res) => {
   query.split('&').forEach((part, i) => {
     const eq = part.indexOf('=');
     if (eq === -1 && i === 0) timeout = Number(part) || 0;
-    else if (part.slice(0, eq) === 'appid') appId = decodeURIComponent(part.slice(eq + 1));
+    else if (part.slice(0, eq) === 'appid')
+      appId = decodeURIComponent(part.slice(eq + 1));
   });
   apps.set(appId, { lastSeen: Date.now(), delay: timeout + TOLERANCE });
   res.writeHead(200, {
