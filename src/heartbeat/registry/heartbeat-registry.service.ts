@@ -241,8 +241,9 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Removes records that reached the drop threshold (up to `sweepBatchSize`) and logs each drop.
-   * Called by the scheduled expiry task; safe to call at any time.
+   * The expiry task's tick: removes records that reached the drop threshold (up to
+   * `sweepBatchSize`), logging and emitting each drop, then emits the state changes that have
+   * come due. Safe to call at any time; queries never depend on it.
    */
   async sweep(): Promise<HeartbeatRecord[]> {
     const now = this.clock.now();
