@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { ScheduleModule } from '@nestjs/schedule';
+import { EventEmitter } from 'node:events';
+import { config } from 'rxjs';
 import { Test, type TestingModule } from '@nestjs/testing';
+import { resolveHeartbeatOptions } from '../core/options.js';
 import { HEARTBEAT_CLOCK, HEARTBEAT_STORE } from '../heartbeat.constants.js';
 import {
   HeartbeatEvents,
@@ -36,6 +39,15 @@ class AlertListener {
   onRegistered(): void {
     throw new Error('a broken listener');
   }
+}
+
+/** A registry built as a plain class, as the Express middleware does, without Nest. */
+function plainRegistry(clock: FakeHeartbeatClock): HeartbeatRegistry {
+  return new HeartbeatRegistry(
+    resolveHeartbeatOptions({}),
+    new InMemoryHeartbeatStore(),
+    clock,
+  );
 }
 
 describe('heartbeat events', () => {
@@ -154,13 +166,109 @@ describe('heartbeat events', () => {
 
     it('checks only apps whose transition is due, not every healthy app', async () => {
       const store = moduleRef.get<InMemoryHeartbeatStore>(HEARTBEAT_STORE);
+      const list = vi.spyOn(store, 'list');
+      await tick(); // the first tick after the first subscription reads the store, once
       for (let i = 0; i < 500; i++)
         await registry.register(`healthy-${i}`, 60_000);
       await registry.register('late', 0);
       const get = vi.spyOn(store, 'get');
       clock.advance(3000);
       await tick();
+      await tick();
       expect(get.mock.calls.map(([id]) => id)).toEqual(['late']);
+      expect(list).toHaveBeenCalledTimes(1);
+    });
+
+    it('tracks apps registered before the first subscription', async () => {
+      const late = plainRegistry(clock);
+      await late.register('early', 0); // T = 1000, nobody listening yet
+      await late.register('beating', 0);
+      clock.advance(1000);
+      await late.beat('beating', 0);
+      const seen: string[] = [];
+      late.events$.subscribe((e) => seen.push(describeEvent(e)));
+      clock.advance(2000); // early: od 3, WARNING; beating: od 2
+      await late.sweep();
+      clock.advance(1000); // beating: od 3
+      await late.sweep();
+      expect(seen).toEqual(['early: OK -> WARNING', 'beating: OK -> WARNING']);
+    });
+
+    it('takes the present state of an already late app as its baseline', async () => {
+      const late = plainRegistry(clock);
+      await late.register('quiet', 0);
+      clock.advance(4000); // WARNING before anyone listens
+      const seen: string[] = [];
+      late.events$.subscribe((e) => seen.push(describeEvent(e)));
+      await late.sweep();
+      expect(seen).toEqual([]);
+      clock.advance(1000);
+      await late.sweep();
+      expect(seen).toEqual(['quiet: WARNING -> CRITICAL']);
+    });
+
+    it('a throwing subscriber breaks neither the registry nor other subscribers', async () => {
+      // RxJS hands a subscriber's own error to onUnhandledError (by default: thrown on a timer).
+      const reported = new Promise<unknown[]>((resolve) => {
+        const errors: unknown[] = [];
+        config.onUnhandledError = (error) => {
+          errors.push(error);
+          if (errors.length === 3) resolve(errors);
+        };
+      });
+      try {
+        registry.events$.subscribe(() => {
+          throw new Error('a broken subscriber');
+        });
+        await registry.register('x', 0);
+        clock.advance(3000);
+        await tick();
+        await registry.beat('x', 0);
+        expect(events).toEqual([
+          'heartbeat.registered x',
+          'x: OK -> WARNING',
+          'x: WARNING -> OK',
+        ]);
+        expect(await registry.status('x')).toMatch(/^OK /);
+        expect(await reported).toEqual([
+          new Error('a broken subscriber'),
+          new Error('a broken subscriber'),
+          new Error('a broken subscriber'),
+        ]);
+      } finally {
+        config.onUnhandledError = null;
+      }
+    });
+  });
+
+  describe('on a registry built without Nest', () => {
+    beforeEach(() => {
+      clock = new FakeHeartbeatClock();
+    });
+
+    it('delivers to any emitter given to useEventEmitter, and survives a throwing listener', async () => {
+      const plain = plainRegistry(clock);
+      const emitter = new EventEmitter();
+      const changes: string[] = [];
+      emitter.on(HeartbeatEvents.REGISTERED, () => {
+        throw new Error('a broken listener');
+      });
+      emitter.on(
+        HeartbeatEvents.STATE_CHANGED,
+        (e: HeartbeatStateChangedEvent) => changes.push(describeEvent(e)),
+      );
+      plain.useEventEmitter(emitter);
+      await expect(plain.register('w', 0)).resolves.toMatchObject({
+        delayMs: 1000,
+      });
+      expect(errorLog).toHaveBeenCalledWith(
+        'a heartbeat.registered listener failed: Error: a broken listener',
+      );
+      clock.advance(5000);
+      await plain.sweep();
+      await plain.sweep();
+      expect(changes).toEqual(['w: OK -> WARNING', 'w: WARNING -> CRITICAL']);
+      await plain.onApplicationShutdown();
     });
   });
 

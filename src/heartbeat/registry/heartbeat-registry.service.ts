@@ -7,7 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { Subject, type Observable } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import { HeartbeatError, isHeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import {
@@ -103,6 +103,13 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   private readonly subject = new Subject<HeartbeatEvent>();
   private readonly watcher: HeartbeatStateWatcher;
   private emitter?: HeartbeatEventEmitter;
+  /** Set once anyone listens; from then on every app's state is tracked for events. */
+  private watching = false;
+  /**
+   * When the first listener came, while the apps already stored are still to be watched (the
+   * next sweep does it, taking their state at that moment as the baseline).
+   */
+  private seedFrom?: number;
 
   /** Totals since start (read-only for callers). */
   readonly counters: Readonly<HeartbeatCounters> = {
@@ -114,10 +121,16 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   };
 
   /**
-   * Every heartbeat event as it happens. Subscribers follow RxJS rules: handle your own errors.
-   * State changes are tracked from the moment anyone listens (here or via the event emitter).
+   * Every heartbeat event as it happens. State changes are tracked from the first subscription
+   * (or event emitter) on, for the apps already stored too. A subscriber's own error never
+   * reaches the registry; RxJS reports it as an unhandled error, so handle your own.
    */
-  readonly events$: Observable<HeartbeatEvent> = this.subject.asObservable();
+  readonly events$: Observable<HeartbeatEvent> = new Observable(
+    (subscriber) => {
+      this.startWatching();
+      return this.subject.subscribe(subscriber);
+    },
+  );
 
   constructor(
     @Inject(HEARTBEAT_OPTIONS) readonly options: ResolvedHeartbeatOptions,
@@ -133,7 +146,9 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
     if (!this.moduleRef) return;
     try {
       const { EventEmitter2 } = await import('@nestjs/event-emitter');
-      this.emitter = this.moduleRef.get(EventEmitter2, { strict: false });
+      this.useEventEmitter(
+        this.moduleRef.get(EventEmitter2, { strict: false }),
+      );
     } catch {
       // Not installed, or EventEmitterModule not imported: events$ only.
     }
@@ -142,6 +157,7 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   /** Also deliver events to an emitter (what `onModuleInit` does with Nest's `EventEmitter2`). */
   useEventEmitter(emitter: HeartbeatEventEmitter): void {
     this.emitter = emitter;
+    this.startWatching();
   }
 
   /** Registers an application that promises its first heartbeat within `timeoutMs`. */
@@ -251,6 +267,7 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
       this.store.removeExpired(now, this.options.sweepBatchSize),
     );
     for (const record of dropped) this.reportDrop(record, now);
+    if (this.seedFrom !== undefined) await this.seedWatcher(this.seedFrom);
     await this.detectStateChanges(now);
     return dropped;
   }
@@ -261,9 +278,21 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
     await this.store.close?.();
   }
 
-  /** Whether anyone listens; until then no per-app state is tracked for events. */
-  private get watching(): boolean {
-    return this.emitter !== undefined || this.subject.observed;
+  /**
+   * Until someone listens, heartbeats cost nothing for events: the per-app tracking (memory and a
+   * heap update per beat) starts with the first listener and then stays.
+   */
+  private startWatching(): void {
+    if (this.watching) return;
+    this.watching = true;
+    this.seedFrom = this.clock.now();
+  }
+
+  /** Watches the apps stored before anyone listened (or by another replica), once. */
+  private async seedWatcher(since: number): Promise<void> {
+    const records = await this.call(() => this.store.list());
+    for (const record of records) this.watcher.seed(record, since);
+    this.seedFrom = undefined;
   }
 
   /** Late transitions whose time has come; each is confirmed against the stored record. */

@@ -62,4 +62,25 @@ describe('HeartbeatStateWatcher', () => {
     });
     expect(watcher.beat(record(3600))).toBeUndefined();
   });
+
+  it('ignores a record read before a heartbeat it has already seen', () => {
+    const watcher = new HeartbeatStateWatcher(thresholds);
+    watcher.beat(record(0));
+    watcher.beat(record(2900)); // arrived while the expiry task was reading record(0)
+    expect(watcher.advance('app', record(0), 3000)).toEqual([]);
+    expect(watcher.dueAt(5899, 10)).toEqual([]);
+    expect(watcher.dueAt(5900, 10)).toEqual(['app']);
+  });
+
+  it('seeds an app with its state at a given time, leaving known apps alone', () => {
+    const watcher = new HeartbeatStateWatcher(thresholds);
+    watcher.seed(record(0), 4000); // WARNING already: the baseline, not a change
+    expect(watcher.dueAt(4999, 10)).toEqual([]);
+    expect(steps(watcher.advance('app', record(0), 5000))).toEqual([
+      'WARNING->CRITICAL',
+    ]);
+    watcher.seed(record(0), 0); // known: no reset to OK
+    expect(watcher.advance('app', record(0), 5500)).toEqual([]);
+    expect(watcher.size).toBe(1);
+  });
 });

@@ -68,6 +68,20 @@ export class HeartbeatStateWatcher {
         };
   }
 
+  /**
+   * Starts watching an app found in the store (it was there before anyone listened, or another
+   * replica registered it). Its present state is the baseline: what happened before is not
+   * reported. An app already watched is left as it is, since what the watcher knows is newer.
+   */
+  seed(record: HeartbeatRecord, now: number): void {
+    if (this.index.slotOf(record.appId) !== undefined) return;
+    const slot = this.index.add(record.appId);
+    this.state[slot] = this.targetOf(record, now);
+    this.lastSeen[slot] = record.lastSeen;
+    this.delayMs[slot] = record.delayMs;
+    this.due.push(slot, this.nextLook(slot));
+  }
+
   /** The app is gone (dropped or deregistered): stop watching it. */
   forget(appId: string): void {
     const slot = this.index.slotOf(appId);
@@ -97,14 +111,15 @@ export class HeartbeatStateWatcher {
       this.forget(appId); // removed elsewhere; its drop or goodbye is reported where it happened
       return [];
     }
+    if (record.lastSeen < this.lastSeen[slot]!) {
+      // Read before a heartbeat that beat() has already applied: nothing to report from it.
+      this.due.update(slot, this.nextLook(slot));
+      return [];
+    }
     this.lastSeen[slot] = record.lastSeen;
     this.delayMs[slot] = record.delayMs;
     const od = overdueRatio(record, now);
-    const target = STATES.indexOf(
-      od >= this.thresholds.dropThreshold
-        ? 'CRITICAL'
-        : stateOf(od, this.thresholds),
-    );
+    const target = this.targetOf(record, now);
     const transitions: HeartbeatTransition[] = [];
     const report = (to: number) => {
       transitions.push({
@@ -138,5 +153,15 @@ export class HeartbeatStateWatcher {
       this.state[slot]!
     ]!;
     return this.lastSeen[slot]! + this.delayMs[slot]! * ratio;
+  }
+
+  /** Index into STATES of the state of `record` at `now`; past the drop deadline is CRITICAL. */
+  private targetOf(record: HeartbeatRecord, now: number): number {
+    const od = overdueRatio(record, now);
+    return STATES.indexOf(
+      od >= this.thresholds.dropThreshold
+        ? 'CRITICAL'
+        : stateOf(od, this.thresholds),
+    );
   }
 }
