@@ -36,6 +36,7 @@ export {
 export {
   HeartbeatRegistry,
   type HeartbeatBeatResult,
+  type HeartbeatCounters,
   type HeartbeatEventEmitter,
 } from './registry/heartbeat-registry.service.js';
 export { HeartbeatExpiryScheduler } from './scheduler/heartbeat-expiry.scheduler.js';
