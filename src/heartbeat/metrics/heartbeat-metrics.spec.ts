@@ -1,7 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Registry } from 'prom-client';
-import { HEARTBEAT_CLOCK } from '../heartbeat.constants.js';
+import { HEARTBEAT_CLOCK, HEARTBEAT_STORE } from '../heartbeat.constants.js';
+import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 import { HeartbeatModule } from '../heartbeat.module.js';
 import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
@@ -24,7 +26,10 @@ describe('registerHeartbeatMetrics', () => {
     registry = moduleRef.get(HeartbeatRegistry);
     register = new Registry();
   });
-  afterEach(() => moduleRef.close());
+  afterEach(async () => {
+    await moduleRef.close();
+    vi.restoreAllMocks();
+  });
 
   const scrape = async () => (await register.metrics()).split('\n');
 
@@ -40,6 +45,7 @@ describe('registerHeartbeatMetrics', () => {
     expect(lines).toContain('heartbeat_app_overdue_ratio{app="late"} 3.5');
     expect(lines).toContain('heartbeat_app_delay_ms{app="ok"} 61000');
     expect(lines).toContain('heartbeat_app_series_omitted 0');
+    expect(lines).toContain('heartbeat_store_up 1');
   });
 
   it('counts inits, pings, dones, drops and rejections as counters', async () => {
@@ -65,7 +71,7 @@ describe('registerHeartbeatMetrics', () => {
     expect(await scrape()).toContain('heartbeat_pings_total 3');
   });
 
-  it('caps per-app series, keeping the latest apps', async () => {
+  it('caps per-app series, keeping the most overdue apps', async () => {
     registerHeartbeatMetrics(registry, { register, maxAppSeries: 2 });
     await registry.register('fresh', 60_000);
     await registry.register('later', 1000);
@@ -79,6 +85,48 @@ describe('registerHeartbeatMetrics', () => {
       'heartbeat_app_overdue_ratio{app="later"} 1',
     ]);
     expect(await scrape()).toContain('heartbeat_app_series_omitted 1');
+  });
+
+  it('keeps the most overdue apps whatever their order, and can turn per-app series off', async () => {
+    registerHeartbeatMetrics(registry, { register, maxAppSeries: 3 });
+    // Registration order unrelated to lateness: T = 1000 * (1 + (i * 7) % 20).
+    for (let i = 0; i < 20; i++) {
+      await registry.register(`app-${i}`, 1000 * ((i * 7) % 20));
+    }
+    clock.advance(2000);
+    const series = (await scrape()).filter((l) =>
+      l.startsWith('heartbeat_app_delay_ms{'),
+    );
+    expect(series).toEqual([
+      'heartbeat_app_delay_ms{app="app-0"} 1000',
+      'heartbeat_app_delay_ms{app="app-3"} 2000',
+      'heartbeat_app_delay_ms{app="app-6"} 3000',
+    ]);
+    expect(await scrape()).toContain('heartbeat_app_series_omitted 17');
+
+    const none = new Registry();
+    registerHeartbeatMetrics(registry, { register: none, maxAppSeries: 0 });
+    const lines = (await none.metrics()).split('\n');
+    expect(
+      lines.filter((l) => l.startsWith('heartbeat_app_delay_ms{')),
+    ).toEqual([]);
+    expect(lines).toContain('heartbeat_app_series_omitted 20');
+  });
+
+  it('still answers while the store is down: counters kept, store_up 0, no stale gauges', async () => {
+    const store = moduleRef.get<HeartbeatStore>(HEARTBEAT_STORE);
+    registerHeartbeatMetrics(registry, { register });
+    await registry.register('a', 0);
+    expect(await scrape()).toContain('heartbeat_apps{state="OK"} 1');
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    vi.spyOn(store, 'list').mockRejectedValue(new Error('connection lost'));
+    await new Promise((resolve) => setImmediate(resolve)); // a later scrape
+    const lines = await scrape();
+    expect(lines).toContain('heartbeat_store_up 0');
+    expect(lines).toContain('heartbeat_inits_total 1');
+    expect(
+      lines.filter((l) => /^heartbeat_app(s|_overdue|_delay)/.test(l)),
+    ).toEqual([]);
   });
 
   it('unregisters what it registered', async () => {

@@ -4,7 +4,7 @@ import {
   register as globalRegistry,
   type Registry,
 } from 'prom-client';
-import type { HeartbeatState } from '../core/status.js';
+import type { HeartbeatAppStatus, HeartbeatState } from '../core/status.js';
 import type {
   HeartbeatCounters,
   HeartbeatRegistry,
@@ -23,8 +23,8 @@ export interface HeartbeatMetricsOptions {
    */
   prefix?: string;
   /**
-   * Most apps that get their own per-app series (the latest first by overdue ratio), so that a
-   * flood of IDs cannot explode the cardinality of the metrics store.
+   * Most apps that get their own per-app series (the most overdue ones), so that a flood of IDs
+   * cannot explode the cardinality of the metrics store. `0` turns per-app series off.
    * @default 100
    */
   maxAppSeries?: number;
@@ -38,14 +38,75 @@ export interface HeartbeatMetrics {
 
 const STATES: readonly HeartbeatState[] = ['OK', 'WARNING', 'CRITICAL'];
 
+/** What one scrape reads from the registry; `undefined` while the store cannot be reached. */
+interface Reading {
+  readonly total: number;
+  readonly perState: Readonly<Record<HeartbeatState, number>>;
+  /** The apps with their own series: the most overdue, at most the cap. */
+  readonly series: readonly HeartbeatAppStatus[];
+}
+
+function read(apps: HeartbeatAppStatus[], maxAppSeries: number): Reading {
+  const perState = { OK: 0, WARNING: 0, CRITICAL: 0 };
+  for (const app of apps) perState[app.state]++;
+  return {
+    total: apps.length,
+    perState,
+    series: mostOverdue(apps, maxAppSeries),
+  };
+}
+
+/**
+ * The `k` apps with the highest overdue ratio, most overdue first, in O(n log k): no sort of every
+ * app per scrape.
+ */
+function mostOverdue(
+  apps: HeartbeatAppStatus[],
+  k: number,
+): HeartbeatAppStatus[] {
+  const byOd = (a: HeartbeatAppStatus, b: HeartbeatAppStatus) => b.od - a.od;
+  if (apps.length <= k) return [...apps].sort(byOd);
+  // A min-heap on od of the best k so far: its root is the one to replace.
+  const heap: HeartbeatAppStatus[] = [];
+  const sink = (index: number) => {
+    for (;;) {
+      const left = 2 * index + 1;
+      const right = left + 1;
+      let least = index;
+      if (left < heap.length && heap[left]!.od < heap[least]!.od) least = left;
+      if (right < heap.length && heap[right]!.od < heap[least]!.od)
+        least = right;
+      if (least === index) return;
+      [heap[index], heap[least]] = [heap[least]!, heap[index]!];
+      index = least;
+    }
+  };
+  for (const app of apps) {
+    if (heap.length < k) {
+      heap.push(app);
+      for (let i = heap.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (heap[parent]!.od <= heap[i]!.od) break;
+        [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+        i = parent;
+      }
+    } else if (k > 0 && app.od > heap[0]!.od) {
+      heap[0] = app;
+      sink(0);
+    }
+  }
+  return heap.sort(byOd);
+}
+
 /**
  * Prometheus metrics for a heartbeat registry, computed when scraped (nothing runs on the request
  * path but the registry's plain counters):
  *
  * - `heartbeat_apps{state}`: live apps per state
- * - `heartbeat_app_overdue_ratio{app}` and `heartbeat_app_delay_ms{app}`: per app, for at most
- *   `maxAppSeries` apps, the latest first
+ * - `heartbeat_app_overdue_ratio{app}` and `heartbeat_app_delay_ms{app}`: per app, for the
+ *   `maxAppSeries` most overdue apps
  * - `heartbeat_app_series_omitted`: apps left out by that cap
+ * - `heartbeat_store_up`: 0 while the store cannot be reached (the gauges above are then empty)
  * - `heartbeat_inits_total`, `heartbeat_pings_total`, `heartbeat_dones_total`,
  *   `heartbeat_drops_total`, `heartbeat_rejected_requests_total`
  *
@@ -67,15 +128,31 @@ export function registerHeartbeatMetrics(
     return prefix + name;
   };
 
-  // One scrape reads the registry once, however many gauges ask.
-  let snapshot:
-    Promise<Awaited<ReturnType<HeartbeatRegistry['list']>>> | undefined;
-  const live = () => {
-    snapshot ??= registry.list().finally(() => {
-      setImmediate(() => (snapshot = undefined));
-    });
-    return snapshot;
+  // One scrape reads the registry once, however many gauges ask. A store that cannot be reached
+  // empties the registry-wide gauges but never fails the scrape: counters and the host's own
+  // metrics are still served, and `store_up` says why the rest is missing.
+  let reading: Promise<Reading | undefined> | undefined;
+  const current = () => {
+    reading ??= registry
+      .list()
+      .then(
+        (apps) => read(apps, maxAppSeries),
+        () => undefined,
+      )
+      .finally(() => {
+        setImmediate(() => (reading = undefined));
+      });
+    return reading;
   };
+
+  new Gauge({
+    name: named('store_up'),
+    help: 'Whether the heartbeat store answered this scrape (1) or not (0).',
+    registers,
+    async collect() {
+      this.set((await current()) ? 1 : 0);
+    },
+  });
 
   new Gauge({
     name: named('apps'),
@@ -83,15 +160,12 @@ export function registerHeartbeatMetrics(
     labelNames: ['state'],
     registers,
     async collect() {
-      const apps = await live();
-      for (const state of STATES) {
-        this.set({ state }, apps.filter((app) => app.state === state).length);
-      }
+      this.reset();
+      const now = await current();
+      if (!now) return;
+      for (const state of STATES) this.set({ state }, now.perState[state]);
     },
   });
-
-  const worst = async () =>
-    [...(await live())].sort((a, b) => b.od - a.od).slice(0, maxAppSeries);
 
   new Gauge({
     name: named('app_overdue_ratio'),
@@ -100,7 +174,8 @@ export function registerHeartbeatMetrics(
     registers,
     async collect() {
       this.reset();
-      for (const app of await worst()) this.set({ app: app.appId }, app.od);
+      for (const app of (await current())?.series ?? [])
+        this.set({ app: app.appId }, app.od);
     },
   });
 
@@ -111,7 +186,7 @@ export function registerHeartbeatMetrics(
     registers,
     async collect() {
       this.reset();
-      for (const app of await worst())
+      for (const app of (await current())?.series ?? [])
         this.set({ app: app.appId }, app.delayMs);
     },
   });
@@ -121,7 +196,9 @@ export function registerHeartbeatMetrics(
     help: 'Live applications without per-app series because of the series cap.',
     registers,
     async collect() {
-      this.set(Math.max(0, (await live()).length - maxAppSeries));
+      this.reset();
+      const now = await current();
+      if (now) this.set(Math.max(0, now.total - maxAppSeries));
     },
   });
 
