@@ -29,6 +29,14 @@ class HealthController {
     ]);
   }
 
+  @Get('capped')
+  @HealthCheck()
+  capped() {
+    return this.health.check([
+      () => this.heartbeats.noneCritical('capped', { maxListed: 2 }),
+    ]);
+  }
+
   @Get()
   @HealthCheck()
   all() {
@@ -95,8 +103,11 @@ describe.each(PLATFORMS)('Terminus health indicator on $name', (platform) => {
     ).toEqual({
       status: 'up',
       apps: 2,
-      warning: [],
-      critical: [],
+      ok: 2,
+      warning: 0,
+      critical: 0,
+      warningApps: [],
+      criticalApps: [],
     });
     t.clock.advance(5000);
     expect(
@@ -104,8 +115,32 @@ describe.each(PLATFORMS)('Terminus health indicator on $name', (platform) => {
     ).toEqual({
       status: 'down',
       apps: 2,
-      warning: [],
-      critical: ['late'],
+      ok: 1,
+      warning: 0,
+      critical: 1,
+      warningApps: [],
+      criticalApps: ['late'],
+    });
+  });
+
+  it('names at most maxListed apps per state, the most overdue first', async () => {
+    for (const [id, timeout] of [
+      ['dead-a', 900],
+      ['dead-b', 700],
+      ['dead-c', 1000],
+      ['dead-d', 800],
+    ] as const) {
+      await request(t.server)
+        .get(`/hb_init?${timeout}&appid=${id}`)
+        .expect(200);
+    }
+    t.clock.advance(10_000); // od: 5.26, 5.88, 5, 5.56: all CRITICAL, none dropped yet
+    const body = (await request(t.server).get('/health/capped').expect(503))
+      .body;
+    expect(body.error.capped).toMatchObject({
+      apps: 4,
+      critical: 4,
+      criticalApps: ['dead-b', 'dead-d'],
     });
   });
 });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import type { HeartbeatState } from '../core/status.js';
 import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
 
 /**
@@ -39,7 +40,7 @@ export class HeartbeatHealthIndicator {
       const data = {
         appId,
         state: status.state,
-        od: Number(status.od.toFixed(2)),
+        od: status.od,
       };
       if (status.state === 'CRITICAL') return check.down(data);
       return status.state === 'WARNING' ? check.degraded(data) : check.up(data);
@@ -48,19 +49,35 @@ export class HeartbeatHealthIndicator {
     }
   }
 
-  /** Up unless some application is CRITICAL (listed in the result), or the store is unreachable. */
-  async noneCritical<const Key extends string>(key: Key) {
+  /**
+   * Up unless some application is CRITICAL, or the store is unreachable. The result counts the
+   * apps per state and names the most overdue WARNING and CRITICAL ones, at most `maxListed` of
+   * each, so that a flood of dead IDs cannot blow up the health response.
+   */
+  async noneCritical<const Key extends string>(
+    key: Key,
+    { maxListed = 10 }: { maxListed?: number } = {},
+  ) {
     const check = this.health.check(key);
     try {
       const live = await this.registry.list();
-      const ids = (state: string) =>
-        live.filter((app) => app.state === state).map((app) => app.appId);
+      const counts = { OK: 0, WARNING: 0, CRITICAL: 0 };
+      for (const app of live) counts[app.state]++;
+      const listed = (state: HeartbeatState) =>
+        live
+          .filter((app) => app.state === state)
+          .sort((a, b) => b.od - a.od)
+          .slice(0, maxListed)
+          .map((app) => app.appId);
       const data = {
         apps: live.length,
-        warning: ids('WARNING'),
-        critical: ids('CRITICAL'),
+        ok: counts.OK,
+        warning: counts.WARNING,
+        critical: counts.CRITICAL,
+        warningApps: listed('WARNING'),
+        criticalApps: listed('CRITICAL'),
       };
-      return data.critical.length > 0 ? check.down(data) : check.up(data);
+      return data.critical > 0 ? check.down(data) : check.up(data);
     } catch (error) {
       return check.down({ message: (error as Error).message });
     }
