@@ -4,8 +4,16 @@ import { buildStandalone } from './support/build-standalone.js';
 
 /**
  * ioredis, prom-client, @nestjs/event-emitter, @nestjs/terminus and @nestjs/platform-fastify are
- * optional: the built package must load, run as a Nest module and as middleware without them.
+ * optional: the built package must load, run as a Nest module (events on events$), as middleware
+ * and as the standalone server (without /metrics) without them.
  */
+/** The standalone server must use its in-memory store here, whatever the environment says. */
+function withoutRedis(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.REDIS_URL;
+  return copy;
+}
+
 describe('optional peer dependencies', () => {
   let build: ReturnType<typeof buildStandalone>;
 
@@ -24,13 +32,20 @@ describe('optional peer dependencies', () => {
         join(fixtures, 'optional-peers-child.mjs'),
         dirname(build.main),
       ],
-      { encoding: 'utf8', cwd: join(import.meta.dirname, '..') },
+      {
+        encoding: 'utf8',
+        cwd: join(import.meta.dirname, '..'),
+        env: withoutRedis(process.env),
+      },
     );
     expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual({
       ioredis: 'missing',
       'prom-client': 'missing',
       '@nestjs/event-emitter': 'missing',
+      '@nestjs/terminus': 'missing',
       nest: 2000,
+      events: ['heartbeat.registered'],
+      standalone: { init: '1000', metrics: 404 },
       middleware: '1000',
     });
   });
