@@ -298,9 +298,13 @@ export class HeartbeatRegistry implements OnModuleInit, OnApplicationShutdown {
   /** Late transitions whose time has come; each is confirmed against the stored record. */
   private async detectStateChanges(now: number): Promise<void> {
     if (this.watcher.size === 0) return;
-    for (const appId of this.watcher.dueAt(now, this.options.sweepBatchSize)) {
-      const record = await this.call(() => this.store.get(appId));
-      for (const change of this.watcher.advance(appId, record, now)) {
+    const due = this.watcher.dueAt(now, this.options.sweepBatchSize);
+    // Read together: one round trip's worth of waiting on a networked store, not one per app.
+    const records = await Promise.all(
+      due.map((appId) => this.call(() => this.store.get(appId))),
+    );
+    for (const [i, appId] of due.entries()) {
+      for (const change of this.watcher.advance(appId, records[i], now)) {
         this.emit(
           new HeartbeatStateChangedEvent(
             appId,
