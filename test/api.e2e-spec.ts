@@ -1,6 +1,11 @@
+import { Logger } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import request from 'supertest';
-import { HeartbeatModule } from '../src/heartbeat/index.js';
+import {
+  HEARTBEAT_STORE,
+  HeartbeatModule,
+  type HeartbeatStore,
+} from '../src/heartbeat/index.js';
 import {
   createHeartbeatApp,
   type HeartbeatTestApp,
@@ -18,7 +23,10 @@ describe.each(PLATFORMS)('JSON API on $name', (platform) => {
       ],
     });
   });
-  afterEach(() => t.app.close());
+  afterEach(async () => {
+    await t.app.close();
+    vi.restoreAllMocks();
+  });
 
   it('GET /apps lists live apps with state, od, timeout and ISO times', async () => {
     expect((await request(t.server).get('/apps').expect(200)).body).toEqual({
@@ -78,6 +86,20 @@ describe.each(PLATFORMS)('JSON API on $name', (platform) => {
       statusCode: 400,
       message: 'appid contains a control character',
     });
+  });
+
+  it('an unreachable store is a JSON 503', async () => {
+    const store = t.app.get<HeartbeatStore>(HEARTBEAT_STORE);
+    vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
+    vi.spyOn(store, 'list').mockRejectedValue(new Error('ECONNREFUSED'));
+    vi.spyOn(store, 'get').mockRejectedValue(new Error('ECONNREFUSED'));
+    for (const path of ['/apps', '/apps/x']) {
+      const response = await request(t.server).get(path).expect(503);
+      expect(response.body).toMatchObject({
+        statusCode: 503,
+        message: 'store unavailable',
+      });
+    }
   });
 
   it('the text routes are unchanged beside it', async () => {
