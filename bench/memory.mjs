@@ -1,8 +1,7 @@
 // Child process of the benchmark, run with --expose-gc:
 //   node --expose-gc bench/memory.mjs N short|uuid [ticks]
-// Registers N apps in the in-memory store through the registry's protocol path (the query string
-// sliced out of a request URL, as the HTTP controller passes it), then reports the state bytes per
-// app: V8 heap plus array buffers (the store's typed-array columns live outside the heap) after a
+// Registers N apps in the in-memory store through the HTTP handler's protocol path (the request
+// URL as a server passes it), then reports the state bytes per app: V8 heap plus array buffers (the store's typed-array columns live outside the heap) after a
 // full GC, minus the empty baseline. IDs are `app-N` (short) or 36-character UUID-shaped ones.
 // With `ticks`, it also runs expiry ticks the way the scheduler does (on an interval) with N
 // healthy apps, then while 1% of them expire at once, and reports how long each tick took and the
@@ -11,11 +10,11 @@ import { Logger } from '@nestjs/common';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  HeartbeatHttpHandler,
   HeartbeatRegistry,
   InMemoryHeartbeatStore,
   resolveHeartbeatOptions,
 } from '../dist/heartbeat/index.js';
-import { rawQueryOf } from '../dist/heartbeat/core/index.js';
 
 const n = Number(process.argv[2]);
 const idKind = process.argv[3] ?? 'short';
@@ -37,9 +36,11 @@ function memory() {
   return { state: heapUsed + arrayBuffers, rss };
 }
 
-const ping = (registry, i, timeout) =>
-  registry.execute('hb_ping', {
-    query: rawQueryOf(`/hb_ping?${timeout}&appid=${idOf(i)}`),
+const ping = (handler, i, timeout) =>
+  handler.answer('hb_ping', {
+    method: 'GET',
+    url: `/hb_ping?${timeout}&appid=${idOf(i)}`,
+    headers: {},
   });
 
 const before = memory();
@@ -48,7 +49,8 @@ const registry = new HeartbeatRegistry(
   new InMemoryHeartbeatStore(),
   clock,
 );
-for (let i = 0; i < n; i++) await ping(registry, i, 600_000);
+const handler = new HeartbeatHttpHandler(registry, console);
+for (let i = 0; i < n; i++) await ping(handler, i, 600_000);
 const after = memory();
 const result = {
   n,
@@ -88,7 +90,7 @@ if (measureTicks) {
   // 1% of the apps fall silent at once and pass the drop threshold together; ticks remove
   // them sweepBatchSize at a time.
   const expiring = n / 100;
-  for (let i = 0; i < expiring; i++) await ping(registry, i, 0);
+  for (let i = 0; i < expiring; i++) await ping(handler, i, 0);
   now += options.dropThreshold * options.toleranceMs + 1;
   result.busy = await ticks(
     Math.ceil(expiring / options.sweepBatchSize) + 2,

@@ -18,7 +18,10 @@ async function createStore(
   new Logger('Heartbeat').log(
     `registry in Redis at ${redactPassword(config.redis.url)}`,
   );
-  return new RedisHeartbeatStore(config.redis);
+  return new RedisHeartbeatStore({
+    ...config.redis,
+    logger: new Logger('Heartbeat'),
+  });
 }
 
 function redactPassword(url: string): string {
@@ -37,6 +40,9 @@ function redactPassword(url: string): string {
         const config = loadAppConfig(process.env);
         return { ...config.heartbeat, store: await createStore(config) };
       },
+      // The front door (app.setup.ts) answers the protocol and monitoring routes.
+      protocol: false,
+      monitoring: false,
       api: true,
     }),
   ],

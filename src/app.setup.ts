@@ -1,13 +1,25 @@
-import type { INestApplication } from '@nestjs/common';
-import type { AbstractHttpAdapter } from '@nestjs/core';
-import { HeartbeatErrorFilter } from './heartbeat/index.js';
+import {
+  Catch,
+  Logger,
+  type ArgumentsHost,
+  type CanActivate,
+  type ExecutionContext,
+  type HttpServer,
+  type INestApplication,
+} from '@nestjs/common';
+import { BaseExceptionFilter, type AbstractHttpAdapter } from '@nestjs/core';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  HeartbeatHttpHandler,
+  HeartbeatRegistry,
+  type HeartbeatLogger,
+} from './heartbeat/index.js';
 import type { AppConfig } from './app.config.js';
 
 /**
- * The HTTP platform of the standalone server. Express runs without body parsers: the protocol
- * controller reads the few POST bodies itself, bounded by `maxBodyBytes`, so GETs (nearly all of
- * the traffic) never go through one. Fastify parses bodies itself; its `bodyLimit` is the same
- * bound. Fastify is loaded only when chosen.
+ * The HTTP platform of the standalone server, for what the front door passes on (the JSON API,
+ * metrics). Express runs without body parsers: nothing behind the front door reads a body.
+ * Fastify is loaded only when chosen.
  */
 export async function createHttpAdapter(
   config: AppConfig,
@@ -18,16 +30,75 @@ export async function createHttpAdapter(
   }
   const { ExpressAdapter } = await import('@nestjs/platform-express');
   const adapter = new ExpressAdapter();
-  // Nothing to gain from fingerprinting or conditional GETs on uncacheable text answers.
+  // Nothing to gain from fingerprinting or conditional GETs on uncacheable answers.
   adapter.getInstance().disable('x-powered-by');
   adapter.getInstance().set('etag', false);
   return adapter;
 }
 
+/** Requests that reached a controller (marked by {@link RouteMarker}). */
+const routed = new WeakSet<object>();
+
+/** A guard that lets everything through and remembers that the request matched a route. */
+class RouteMarker implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    routed.add(context.switchToHttp().getRequest<object>());
+    return true;
+  }
+}
+
 /**
- * What the standalone server adds on top of the module: the heartbeat error filter also answers
- * errors raised outside the heartbeat routes (a body the platform refused) as `ERROR: ...` lines.
+ * Errors behind the front door: a controller's own (the JSON API's 404, a metrics failure) are
+ * answered by Nest as JSON; a path that nothing serves gets the protocol's one-line
+ * `404 ERROR: ...` text, and is not a heartbeat request, so it is never counted as a rejection.
+ */
+@Catch()
+class StandaloneErrorFilter extends BaseExceptionFilter {
+  constructor(
+    adapter: HttpServer,
+    private readonly handler: HeartbeatHttpHandler,
+  ) {
+    super(adapter);
+  }
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    if (routed.has(host.switchToHttp().getRequest<object>())) {
+      super.catch(exception, host);
+      return;
+    }
+    const message =
+      exception instanceof Error ? exception.message : 'not found';
+    const status =
+      (exception as { getStatus?: () => number }).getStatus?.() ?? 500;
+    this.handler.write(host.switchToHttp().getResponse(), {
+      status,
+      body: `ERROR: ${message.replace(/[\r\n]+/g, ' ')}`,
+    });
+  }
+}
+
+/**
+ * The standalone server's front door: protocol commands and monitoring queries are answered
+ * straight from the `node:http` server, as the last path segment under any prefix, before any
+ * framework router runs; everything else goes on to Nest. That keeps the hot path (`hb_ping`,
+ * `/status`) at the speed of Node itself on either platform.
  */
 export function setupStandaloneApp(app: INestApplication): void {
-  app.useGlobalFilters(app.get(HeartbeatErrorFilter));
+  const logger: HeartbeatLogger = new Logger('Heartbeat');
+  const handler = new HeartbeatHttpHandler(app.get(HeartbeatRegistry), logger, {
+    anyPrefix: true,
+  });
+  app.useGlobalGuards(new RouteMarker());
+  app.useGlobalFilters(
+    new StandaloneErrorFilter(app.getHttpAdapter(), handler),
+  );
+  const server = app.getHttpServer() as Server;
+  const framework = server.listeners('request') as Array<
+    (request: IncomingMessage, response: ServerResponse) => void
+  >;
+  server.removeAllListeners('request');
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (handler.serve(request, response)) return;
+    for (const listener of framework) listener.call(server, request, response);
+  });
 }

@@ -9,10 +9,8 @@ async function bootstrap(config: AppConfig): Promise<void> {
   const app = await NestFactory.create(
     AppModule,
     await createHttpAdapter(config),
-    {
-      // Express: none, the controller reads POST bodies. Fastify: its own, bounded by bodyLimit.
-      bodyParser: config.adapter === 'fastify',
-    },
+    // The front door reads protocol bodies itself; nothing behind it takes one.
+    { bodyParser: false, logger: ['log', 'warn', 'error'] },
   );
   setupStandaloneApp(app);
   await app.listen(config.port, config.host);

@@ -31,6 +31,15 @@ describe('createHeartbeatMiddleware on a bare Express app', () => {
   });
   afterEach(() => heartbeat.close());
 
+  it('answers at its mount path only by default, never taking a host route', async () => {
+    app.get('/hb/orders/42/status', (_req, res) => {
+      res.json({ order: 42 });
+    });
+    await request(app).get('/hb/hb_init?0&appid=x').expect(200);
+    const order = await request(app).get('/hb/orders/42/status').expect(200);
+    expect(order.body).toEqual({ order: 42 });
+  });
+
   it('Python client: form POST', async () => {
     expectPlainText(
       await request(app)
@@ -83,7 +92,11 @@ describe('createHeartbeatMiddleware on a bare Express app', () => {
     ]);
   });
 
-  it('serves /list and /status with the Nagios lines, under any prefix', async () => {
+  it('serves /list and /status with the Nagios lines, under any prefix with anyPrefix', async () => {
+    app = express();
+    await heartbeat.close();
+    heartbeat = createHeartbeatMiddleware({ clock, anyPrefix: true });
+    app.use('/hb', heartbeat);
     await request(app).get('/hb/hb_init?1725&appid=Tetris');
     clock.advance(4987);
     expectPlainText(await request(app).get('/hb/list'), 200, 'Tetris\n');

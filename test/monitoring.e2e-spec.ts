@@ -10,7 +10,11 @@ describe.each(PLATFORMS)('monitoring queries on $name', (platform) => {
   let t: HeartbeatTestApp;
 
   beforeEach(async () => {
-    t = await createHeartbeatApp(platform);
+    // The protocol's own rule, the command as the last segment under any prefix (the standalone
+    // server's routing), is the `anyPrefix` extra embedded.
+    t = await createHeartbeatApp(platform, {
+      heartbeat: { anyPrefix: true },
+    });
   });
   afterEach(() => t.app.close());
 

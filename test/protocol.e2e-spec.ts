@@ -14,7 +14,11 @@ describe.each(PLATFORMS)('protocol commands on $name', (platform) => {
   let registry: HeartbeatRegistry;
 
   beforeEach(async () => {
-    t = await createHeartbeatApp(platform);
+    // The protocol's own rule, the command as the last segment under any prefix (the standalone
+    // server's routing), is the `anyPrefix` extra embedded.
+    t = await createHeartbeatApp(platform, {
+      heartbeat: { anyPrefix: true },
+    });
     registry = t.app.get(HeartbeatRegistry);
   });
   afterEach(() => t.app.close());

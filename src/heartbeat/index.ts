@@ -1,14 +1,16 @@
-// The public API of nestjs-heartbeat. Everything a host, a store author or an embedder needs is
-// exported here by name; nothing should need a deep import.
+// The public API of nestjs-heartbeat: what a host, an embedder or a store author calls, by name.
+// Parsers and formatters stay internal; the subpaths (/express, /redis, /metrics, /terminus,
+// /testing) hold what only some users need.
 
-export { HeartbeatModule } from './heartbeat.module.js';
+// The Nest face.
+export { HeartbeatModule } from './nest/heartbeat.module.js';
 export {
   HEARTBEAT_MODULE_OPTIONS,
   type HeartbeatModuleAsyncOptions,
   type HeartbeatModuleExtras,
   type HeartbeatModuleForRootOptions,
   type HeartbeatOptionsFactory,
-} from './heartbeat.module-definition.js';
+} from './nest/heartbeat.module-definition.js';
 export {
   HEARTBEAT_CLOCK,
   HEARTBEAT_EXPIRY_INTERVAL,
@@ -17,13 +19,35 @@ export {
   getHeartbeatClockToken,
   getHeartbeatOptionsToken,
   getHeartbeatStoreToken,
-} from './heartbeat.constants.js';
+} from './nest/heartbeat.constants.js';
 export {
   InjectHeartbeatClock,
   InjectHeartbeatOptions,
   InjectHeartbeatStore,
-} from './heartbeat.decorators.js';
-export { systemClock } from './heartbeat.clock.js';
+} from './nest/heartbeat.decorators.js';
+export { HeartbeatExpiryScheduler } from './nest/heartbeat-expiry.scheduler.js';
+export {
+  HeartbeatMonitorController,
+  HeartbeatProtocolController,
+} from './nest/controllers/heartbeat-routes.controllers.js';
+export {
+  HeartbeatApiController,
+  type HeartbeatAppView,
+} from './nest/controllers/heartbeat-api.controller.js';
+
+// The engine.
+export {
+  HeartbeatRegistry,
+  type HeartbeatBeatResult,
+  type HeartbeatCounters,
+  type HeartbeatRegistryDependencies,
+} from './engine/heartbeat-registry.js';
+export type { HeartbeatEventEmitter } from './engine/heartbeat-event.tracker.js';
+export {
+  consoleHeartbeatLogger,
+  type HeartbeatLogger,
+} from './engine/heartbeat.logger.js';
+export { systemClock } from './engine/heartbeat.clock.js';
 export {
   HeartbeatDeregisteredEvent,
   HeartbeatDroppedEvent,
@@ -32,54 +56,33 @@ export {
   HeartbeatStateChangedEvent,
   type HeartbeatEvent,
   type HeartbeatEventName,
-} from './heartbeat.events.js';
+} from './engine/heartbeat.events.js';
+
+// The framework-free HTTP face, for node:http servers of your own.
 export {
-  HeartbeatRegistry,
-  type HeartbeatBeatResult,
-  type HeartbeatCounters,
-  type HeartbeatEventEmitter,
-} from './registry/heartbeat-registry.service.js';
-export { HeartbeatExpiryScheduler } from './scheduler/heartbeat-expiry.scheduler.js';
-export { HeartbeatProtocolController } from './http/heartbeat-protocol.controller.js';
-export { HeartbeatMonitorController } from './http/heartbeat-monitor.controller.js';
-export { HeartbeatErrorFilter } from './http/heartbeat-error.filter.js';
-export {
-  HeartbeatApiController,
-  type HeartbeatAppView,
-} from './http/heartbeat-api.controller.js';
+  HeartbeatHttpHandler,
+  type HeartbeatHttpAnswer,
+  type HeartbeatHttpHandlerOptions,
+  type HeartbeatHttpRequest,
+  type HeartbeatRoute,
+} from './http/index.js';
+
+// Stores and contracts.
 export { InMemoryHeartbeatStore } from './stores/index.js';
-export {
-  createHeartbeatMiddleware,
-  type HeartbeatMiddleware,
-} from './express/index.js';
 export type * from './interfaces/index.js';
+
+// Options, states and errors.
 export {
-  GOODBYE,
-  HEARTBEAT_COMMANDS,
   HEARTBEAT_DEFAULTS,
   HeartbeatError,
-  MONITOR_QUERIES,
   NAGIOS_EXIT_CODES,
-  NO_CLIENTS_LINE,
-  STORE_UNAVAILABLE_LINE,
-  errorResponse,
-  evaluateRecord,
-  formatAppStatusLine,
-  formatHostStatusLine,
-  formatList,
   isHeartbeatError,
   nagiosExitCode,
-  overdueRatio,
-  parseProtocolRequest,
   resolveHeartbeatOptions,
-  stateOf,
   type HeartbeatAppStatus,
   type HeartbeatCommand,
   type HeartbeatErrorKind,
-  type HeartbeatErrorResponse,
   type HeartbeatState,
   type HeartbeatThresholds,
   type MonitorQuery,
-  type ProtocolInput,
-  type ProtocolRequest,
 } from './core/index.js';

@@ -23,6 +23,7 @@ export const HeartbeatMessages = {
     `method ${printable(method)} not allowed, use ${allowed.join(' or ')}`,
   appLimitReached: (max: number) =>
     `registry is full (${max} applications), new registrations are refused`,
+  noRoute: (path: string) => `no heartbeat route at [${printable(path)}]`,
   storeUnavailable: () => 'store unavailable',
   invalidOption: (name: string, value: unknown, expected: string) =>
     `invalid heartbeat option ${name}=${JSON.stringify(value)}: expected ${expected}`,

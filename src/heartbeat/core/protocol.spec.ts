@@ -20,7 +20,9 @@ describe('lastPathSegment', () => {
     ['/heartbeat/hb_ping', 'hb_ping'],
     ['/any/prefix/hb_ping?5&appid=x', 'hb_ping'],
     ['/status?0&appid=a/b', 'status'],
-    ['/list/', 'list'],
+    ['/list/', ''],
+    ['//hb_ping', 'hb_ping'],
+    ['/hb_ping#f?0&appid=X', 'hb_ping'],
     ['/', ''],
   ])('%s -> %s', (url, segment) => {
     expect(lastPathSegment(url)).toBe(segment);
@@ -33,6 +35,7 @@ describe('rawQueryOf', () => {
     ['/hb_ping?', ''],
     ['/hb_ping?5&appid=x', '5&appid=x'],
     ['/hb_ping?5&appid=x#frag', '5&appid=x'],
+    ['/hb_ping#f?0&appid=X', ''],
   ])('%s -> %j', (url, query) => {
     expect(rawQueryOf(url)).toBe(query);
   });

@@ -52,24 +52,48 @@ const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const DECIMAL = /^[0-9]+$/;
 
 /**
- * The command of a request path: its last non-empty segment, so `/hb_ping`, `/heartbeat/hb_ping`
- * and `/any/prefix/hb_ping` are the same command.
+ * A request target split as the protocol reads it: the fragment (which a client should never
+ * send, but may) is cut first, so nothing after a `#` is ever read as query or path.
  *
- * @publicApi
+ * @internal
  */
-export function lastPathSegment(url: string): string {
-  const end = url.search(/[?#]/);
-  const path = end === -1 ? url : url.slice(0, end);
-  const segments = path.split('/').filter(Boolean);
-  return segments.at(-1) ?? '';
+export function splitTarget(url: string): { path: string; query: string } {
+  const hash = url.indexOf('#');
+  const target = hash === -1 ? url : url.slice(0, hash);
+  const start = target.indexOf('?');
+  return start === -1
+    ? { path: target, query: '' }
+    : { path: target.slice(0, start), query: target.slice(start + 1) };
 }
 
-/** The query string of a URL, without the `?`. @publicApi */
+/**
+ * The command of a request path: its last segment, taken as written (no percent-decoding, case
+ * sensitive), so `/hb_ping`, `/heartbeat/hb_ping` and `/any/prefix/hb_ping` are the same command,
+ * and a trailing slash (`/hb_ping/`) names none.
+ *
+ * @internal
+ */
+export function lastPathSegment(url: string): string {
+  const { path } = splitTarget(url);
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * Whether the segments before the last one are all empty (`/hb_ping`, or `//hb_ping` from an
+ * `HB_URL` that ends in `/`): the command is at the mount point itself.
+ *
+ * @internal
+ */
+export function isAtMountPoint(url: string): boolean {
+  const { path } = splitTarget(url);
+  const end = path.lastIndexOf('/');
+  for (let i = 0; i < end; i++) if (path[i] !== '/') return false;
+  return end >= 0;
+}
+
+/** The query string of a URL, without the `?` and without any fragment. @internal */
 export function rawQueryOf(url: string): string {
-  const start = url.indexOf('?');
-  if (start === -1) return '';
-  const hash = url.indexOf('#', start);
-  return url.slice(start + 1, hash === -1 ? undefined : hash);
+  return splitTarget(url).query;
 }
 
 function percentDecode(part: string, plusIsSpace: boolean): string {

@@ -1,30 +1,27 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Logger } from '@nestjs/common';
-import { errorResponse } from '../core/errors.js';
-import { resolveHeartbeatOptions } from '../core/options.js';
+import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
+import { HeartbeatSweepLoop } from '../engine/heartbeat-sweep.loop.js';
 import {
-  assertMethod,
-  HEARTBEAT_COMMANDS,
-  lastPathSegment,
-  MONITOR_METHODS,
-  PROTOCOL_METHODS,
-  rawQueryOf,
-  type HeartbeatCommand,
-  type MonitorQuery,
-} from '../core/protocol.js';
-import { resolveHeartbeatClock } from '../heartbeat.clock.js';
-import { contentTypeOf, sendPlainText } from '../http/plain-text.js';
-import { readRequestBody } from '../http/request-body.js';
+  consoleHeartbeatLogger,
+  type HeartbeatLogger,
+} from '../engine/heartbeat.logger.js';
+import { HeartbeatHttpHandler } from '../http/heartbeat-http.handler.js';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-module-options.interface.js';
-import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
-import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
-import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
 
-/** A request as Node, Express or Connect hands it over; `body` is set when a body parser ran. */
-type MiddlewareRequest = IncomingMessage & {
-  body?: unknown;
-  originalUrl?: string;
-};
+/**
+ * Options of {@link createHeartbeatMiddleware}: the module's options plus how paths match.
+ * @publicApi
+ */
+export interface HeartbeatMiddlewareOptions extends HeartbeatModuleOptions {
+  /**
+   * Match a route as the last path segment under any prefix below the mount path
+   * (`/hb/a/b/hb_ping`); off, only `<mount>/hb_ping` and the like.
+   * @default false
+   */
+  anyPrefix?: boolean;
+  /** Where drops and failures are logged. @default console */
+  logger?: HeartbeatLogger;
+}
 
 /**
  * A request handler serving the heartbeat protocol and monitoring routes, usable as Express or
@@ -40,105 +37,55 @@ export interface HeartbeatMiddleware {
   ): void;
   /** The registry behind the routes, for the application's own code. */
   readonly registry: HeartbeatRegistry;
-  /** Stops the expiry timer and closes the store. */
+  /** Stops the expiry timer and closes the store. It does not close your HTTP server. */
   close(): Promise<void>;
 }
 
-const COMMANDS = new Set<string>(HEARTBEAT_COMMANDS);
-
 /**
- * The heartbeat server without Nest: the same core, registry, store interface and options as
- * `HeartbeatModule`, for any Express (or Connect, or `node:http`) application. Requests whose last
- * path segment is not a heartbeat route are passed to `next()` (404 without one). The expiry task
- * is an `unref()`'d timer, so it never keeps the process alive; `close()` stops it.
+ * The heartbeat server without Nest: the same engine and HTTP handler as `HeartbeatModule`, for
+ * any Express (or Connect, or `node:http`) application. It loads no `@nestjs/*` module. Requests
+ * that are not heartbeat routes go to `next()` (404 without one). The expiry task is an
+ * `unref()`'d timer, so it never keeps the process alive; `close()` stops it.
  *
  * @example
  * const heartbeat = createHeartbeatMiddleware({ toleranceMs: 1000 });
  * app.use('/hb', heartbeat);
- * process.on('SIGTERM', () => void heartbeat.close());
+ * const server = app.listen(8888);
+ * process.once('SIGTERM', () => {
+ *   server.close(() => void heartbeat.close());
+ *   server.closeIdleConnections();
+ * });
  * @publicApi
  */
 export function createHeartbeatMiddleware(
-  options: HeartbeatModuleOptions = {},
+  options: HeartbeatMiddlewareOptions = {},
 ): HeartbeatMiddleware {
-  const resolved = resolveHeartbeatOptions(options);
-  const store: HeartbeatStore = resolved.store ?? new InMemoryHeartbeatStore();
-  const registry = new HeartbeatRegistry(
-    resolved,
-    store,
-    resolveHeartbeatClock(resolved, store),
+  const { anyPrefix, logger = consoleHeartbeatLogger, ...engine } = options;
+  const registry = HeartbeatRegistry.create(engine, { logger });
+  const handler = new HeartbeatHttpHandler(registry, logger, { anyPrefix });
+  const loop = new HeartbeatSweepLoop(
+    registry,
+    registry.options.sweepIntervalMs,
+    logger,
   );
-  const logger = new Logger('Heartbeat');
-
-  let sweeping = false;
-  const timer = setInterval(() => {
-    if (sweeping) return;
-    sweeping = true;
-    registry
-      .sweep()
-      .catch((error: unknown) =>
-        logger.error(`expiry sweep failed: ${String(error)}`),
-      )
-      .finally(() => (sweeping = false));
-  }, resolved.sweepIntervalMs);
-  timer.unref();
-
-  async function answer(
-    request: MiddlewareRequest,
-    segment: string,
-  ): Promise<string> {
-    const url = request.originalUrl ?? request.url ?? '/';
-    const method = request.method ?? 'GET';
-    if (COMMANDS.has(segment)) {
-      assertMethod(method, PROTOCOL_METHODS);
-      return registry.execute(segment as HeartbeatCommand, {
-        query: rawQueryOf(url),
-        body:
-          method === 'POST'
-            ? await readRequestBody(request, resolved.maxBodyBytes)
-            : undefined,
-        contentType: contentTypeOf(request),
-      });
-    }
-    assertMethod(method, MONITOR_METHODS);
-    return registry.query(segment as MonitorQuery, rawQueryOf(url));
-  }
+  loop.start();
 
   const middleware = (
-    request: MiddlewareRequest,
+    request: IncomingMessage,
     response: ServerResponse,
     next?: (error?: unknown) => void,
   ): void => {
-    const segment = lastPathSegment(request.url ?? '/');
-    if (!COMMANDS.has(segment) && segment !== 'list' && segment !== 'status') {
-      if (next) return next();
-      response.statusCode = 404;
-      response.end();
-      return;
-    }
-    answer(request, segment).then(
-      (body) => sendPlainText(response, 200, body, resolved.corsOrigin),
-      (error: unknown) => {
-        const failure = errorResponse(error, resolved);
-        registry.recordRejection();
-        if (failure.status === 500)
-          logger.error(`unexpected error: ${String(error)}`);
-        sendPlainText(
-          response,
-          failure.status,
-          failure.body,
-          resolved.corsOrigin,
-          failure.allow ? [['Allow', failure.allow]] : [],
-        );
-      },
-    );
+    if (handler.serve(request, response)) return;
+    if (next) return next();
+    response.statusCode = 404;
+    response.end();
   };
 
   return Object.assign(middleware, {
     registry,
     close: async () => {
-      clearInterval(timer);
-      await registry.onApplicationShutdown();
+      loop.stop();
+      await registry.close();
     },
-  }) as HeartbeatMiddleware;
+  });
 }

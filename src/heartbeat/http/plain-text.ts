@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 
 /**
  * The part of a reply object that Express's `Response` and Fastify's `FastifyReply` share, so
- * the controllers stay platform-neutral.
+ * the Nest controllers stay platform-neutral.
  * @internal
  */
 export interface PlainTextReply {
@@ -12,59 +12,64 @@ export interface PlainTextReply {
 }
 
 /**
- * The part of a request object that Express and Fastify share.
- * @internal
+ * What the handler reads of a request: Node's `IncomingMessage`, an Express `Request` or a
+ * Fastify `FastifyRequest` all fit. `body` is set when a body parser already ran; otherwise a
+ * readable request is read by the handler itself.
+ * @publicApi
  */
-export interface ProtocolHttpRequest {
-  readonly method: string;
-  readonly url: string;
+export interface HeartbeatHttpRequest {
+  readonly method?: string;
+  readonly url?: string;
+  /** Express strips mount paths from `url`, not from `originalUrl`. */
   readonly originalUrl?: string;
   readonly body?: unknown;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /**
- * The headers of every heartbeat response: plain text, CORS for browser clients, never cached.
+ * The headers of every heartbeat response, flattened for `writeHead`: plain text, CORS for
+ * browser clients, never cached.
  * @internal
  */
-export function plainTextHeaders(
-  corsOrigin: string | false,
-): Array<[string, string]> {
-  const headers: Array<[string, string]> = [
-    ['Content-Type', 'text/plain; charset=utf-8'],
-    ['Cache-Control', 'no-store'],
+export function plainTextHeaders(corsOrigin: string | false): string[] {
+  const headers = [
+    'Content-Type',
+    'text/plain; charset=utf-8',
+    'Cache-Control',
+    'no-store',
   ];
   if (corsOrigin !== false)
-    headers.push(['Access-Control-Allow-Origin', corsOrigin]);
+    headers.push('Access-Control-Allow-Origin', corsOrigin);
   return headers;
 }
 
 /**
  * Writes a complete plain-text response directly, bypassing response-mapping interceptors so a
- * host's wrappers can never change the wire format. On Express the reply is Node's own
- * `ServerResponse`, written in one `writeHead` + `end`: the hot path then skips Express's `send`
- * pipeline (charset rewriting, ETag, freshness checks), none of which an uncacheable one-line
- * answer needs. A HEAD request still gets headers only: Node omits the body itself.
+ * host's wrappers can never change the wire format. On Node's own `ServerResponse` (the front
+ * door, the middleware, Express) it is one `writeHead` + `end`: nothing of a framework's `send`
+ * pipeline (charset rewriting, ETag, freshness checks) is needed by an uncacheable one-line
+ * answer. A HEAD request still gets headers only: Node omits the body itself.
  * @internal
  */
-export function sendPlainText(
+export function writePlainText(
   reply: PlainTextReply | ServerResponse,
   status: number,
   body: string,
-  corsOrigin: string | false,
-  extraHeaders: Array<[string, string]> = [],
+  headers: readonly string[],
+  extraHeaders: ReadonlyArray<readonly [string, string]> = [],
 ): void {
-  const headers = [...plainTextHeaders(corsOrigin), ...extraHeaders];
   if (isNodeResponse(reply)) {
-    reply.writeHead(
-      status,
-      [...headers, ['Content-Length', String(Buffer.byteLength(body))]].flat(),
-    );
+    const all = [...headers, 'Content-Length', String(Buffer.byteLength(body))];
+    for (const [name, value] of extraHeaders) all.push(name, value);
+    reply.writeHead(status, all);
     reply.end(body);
     return;
   }
   reply.status(status);
-  for (const [name, value] of headers) reply.header(name, value);
+  for (let i = 0; i < headers.length; i += 2) {
+    reply.header(headers[i]!, headers[i + 1]!);
+  }
+  for (const [name, value] of extraHeaders) reply.header(name, value);
   reply.send(body);
 }
 
@@ -75,14 +80,9 @@ function isNodeResponse(
   return typeof (reply as Partial<ServerResponse>).writeHead === 'function';
 }
 
-/** The URL as the client sent it (Express strips mount paths from `url`, not `originalUrl`). @internal */
-export function requestUrl(request: ProtocolHttpRequest): string {
-  return request.originalUrl ?? request.url;
-}
-
 /** The single `Content-Type` of a request, if any. @internal */
 export function contentTypeOf(
-  request: Pick<ProtocolHttpRequest, 'headers'>,
+  request: Pick<HeartbeatHttpRequest, 'headers'>,
 ): string | undefined {
   const value = request.headers['content-type'];
   return Array.isArray(value) ? value[0] : value;

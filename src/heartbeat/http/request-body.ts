@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
-import type { ProtocolHttpRequest } from './plain-text.js';
+import type { HeartbeatHttpRequest } from './plain-text.js';
 
-type MaybeStream = Pick<ProtocolHttpRequest, 'body' | 'headers'> &
+type MaybeStream = Pick<HeartbeatHttpRequest, 'body' | 'headers'> &
   Partial<Pick<Readable, 'on' | 'readable'>>;
 
 /**

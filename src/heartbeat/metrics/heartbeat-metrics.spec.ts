@@ -2,10 +2,13 @@ import { Logger } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Registry } from 'prom-client';
-import { HEARTBEAT_CLOCK, HEARTBEAT_STORE } from '../heartbeat.constants.js';
+import {
+  HEARTBEAT_CLOCK,
+  HEARTBEAT_STORE,
+} from '../nest/heartbeat.constants.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
-import { HeartbeatModule } from '../heartbeat.module.js';
-import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
+import { HeartbeatModule } from '../nest/heartbeat.module.js';
+import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { registerHeartbeatMetrics } from './heartbeat-metrics.js';
 
@@ -50,10 +53,10 @@ describe('registerHeartbeatMetrics', () => {
 
   it('counts inits, pings, dones, drops and rejections as counters', async () => {
     registerHeartbeatMetrics(registry, { register });
-    await registry.execute('hb_init', { query: '0&appid=a' });
-    await registry.execute('hb_ping', { query: '0&appid=a' });
-    await registry.execute('hb_ping', { query: '0&appid=b' });
-    await registry.execute('hb_done', { query: 'appid=b' });
+    await registry.register('a', 0);
+    await registry.beat('a', 0);
+    await registry.beat('b', 0);
+    await registry.deregister('b');
     registry.recordRejection();
     clock.advance(6000);
     await registry.sweep();

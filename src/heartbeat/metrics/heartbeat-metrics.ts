@@ -8,7 +8,7 @@ import type { HeartbeatAppStatus, HeartbeatState } from '../core/status.js';
 import type {
   HeartbeatCounters,
   HeartbeatRegistry,
-} from '../registry/heartbeat-registry.service.js';
+} from '../engine/heartbeat-registry.js';
 
 /** Options of {@link registerHeartbeatMetrics}. @publicApi */
 export interface HeartbeatMetricsOptions {

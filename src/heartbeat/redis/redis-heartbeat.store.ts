@@ -1,7 +1,10 @@
-import { Logger } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
 import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
+import {
+  consoleHeartbeatLogger,
+  type HeartbeatLogger,
+} from '../engine/heartbeat.logger.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type {
   HeartbeatStore,
@@ -45,6 +48,11 @@ export type RedisHeartbeatStoreOptions = (
   commandTimeoutMs?: number;
   /** Options of the shared Redis clock. */
   clock?: RedisTimeClockOptions;
+  /**
+   * Where outages and recoveries are logged (Nest's `Logger` fits).
+   * @default console
+   */
+  logger?: HeartbeatLogger;
 };
 
 const DEFAULT_KEY_PREFIX = 'heartbeat:';
@@ -68,12 +76,13 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   private readonly client: Redis;
   private readonly ownsClient: boolean;
   private readonly keys: readonly [string, string, string, string];
-  private readonly logger = new Logger('Heartbeat');
+  private readonly logger: HeartbeatLogger;
   private reportedDown = false;
   private closed = false;
 
   constructor(options: RedisHeartbeatStoreOptions) {
     const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+    this.logger = options.logger ?? consoleHeartbeatLogger;
     this.keys = [
       `${prefix}apps`,
       `${prefix}deadlines`,

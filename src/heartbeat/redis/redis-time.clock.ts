@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { systemClock } from '../heartbeat.clock.js';
+import { systemClock } from '../engine/heartbeat.clock.js';
 import type { HeartbeatClock } from '../interfaces/clock.interface.js';
 
 /** Options of {@link RedisTimeClock}. @publicApi */

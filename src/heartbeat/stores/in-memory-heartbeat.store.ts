@@ -3,8 +3,8 @@ import type {
   HeartbeatStore,
   HeartbeatUpsertResult,
 } from '../interfaces/heartbeat-store.interface.js';
-import { SlotHeap } from './slot-heap.js';
-import { SlotIndex, widen } from './slot-index.js';
+import { SlotHeap } from '../internal/slot-heap.js';
+import { SlotIndex, widen } from '../internal/slot-index.js';
 
 const INITIAL_CAPACITY = 1024;
 

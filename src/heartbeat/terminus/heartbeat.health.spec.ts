@@ -2,10 +2,13 @@ import { Logger } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { HEARTBEAT_CLOCK, HEARTBEAT_STORE } from '../heartbeat.constants.js';
-import { HeartbeatModule } from '../heartbeat.module.js';
+import {
+  HEARTBEAT_CLOCK,
+  HEARTBEAT_STORE,
+} from '../nest/heartbeat.constants.js';
+import { HeartbeatModule } from '../nest/heartbeat.module.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
-import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
+import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { HeartbeatHealthIndicator } from './heartbeat.health.js';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { HeartbeatState } from '../core/status.js';
-import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
+import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 
 /**
  * A Terminus health indicator over the heartbeat registry, so a host's `/health` can include its

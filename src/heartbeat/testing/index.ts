@@ -1,5 +1,5 @@
 export {
   HEARTBEAT_CLOCK,
   getHeartbeatClockToken,
-} from '../heartbeat.constants.js';
+} from '../nest/heartbeat.constants.js';
 export { FakeHeartbeatClock } from './fake-heartbeat.clock.js';

@@ -1,6 +1,6 @@
-import type { HeartbeatClock } from './interfaces/clock.interface.js';
-import type { ResolvedHeartbeatOptions } from './interfaces/heartbeat-module-options.interface.js';
-import type { HeartbeatStore } from './interfaces/heartbeat-store.interface.js';
+import type { HeartbeatClock } from '../interfaces/clock.interface.js';
+import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
+import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 
 /**
  * The default clock: wall time from `Date.now()`.

@@ -1,12 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { HEARTBEAT_CLOCK, HEARTBEAT_STORE } from '../heartbeat.constants.js';
-import { HeartbeatModule } from '../heartbeat.module.js';
+import {
+  HEARTBEAT_CLOCK,
+  HEARTBEAT_STORE,
+} from '../nest/heartbeat.constants.js';
+import { HeartbeatModule } from '../nest/heartbeat.module.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
-import { HeartbeatRegistry } from './heartbeat-registry.service.js';
+import { HeartbeatRegistry } from './heartbeat-registry.js';
 
 describe('HeartbeatRegistry (DI, injected clock)', () => {
   let moduleRef: TestingModule;
@@ -161,40 +164,6 @@ describe('HeartbeatRegistry (DI, injected clock)', () => {
       'exceeds the limit',
     );
     expect(await store.count()).toBe(0);
-  });
-
-  it('executes protocol commands from raw input', async () => {
-    expect(
-      await registry.execute('hb_init', { query: '5000&appid=Tetris' }),
-    ).toBe('6000');
-    expect(
-      await registry.execute('hb_ping', {
-        query: '100',
-        body: { appid: 'Tetris' },
-      }),
-    ).toBe('1100');
-    expect(await registry.execute('hb_done', { query: 'appid=Tetris' })).toBe(
-      'So Long, and Thanks for All the Fish!',
-    );
-    expect(
-      await registry.execute('hb_done', { query: 'appid=never-seen' }),
-    ).toBe('So Long, and Thanks for All the Fish!');
-  });
-
-  it('leaves the registry unchanged on bad input', async () => {
-    await registry.register('keep', 1000);
-    const before = await store.list();
-    for (const query of [
-      'abc&appid=keep',
-      '5&appid=',
-      '5',
-      '5&appid=%zz',
-      '-1&appid=keep',
-    ]) {
-      await expect(registry.execute('hb_ping', { query })).rejects.toThrow();
-      await expect(registry.execute('hb_done', { query })).rejects.toThrow();
-    }
-    expect(await store.list()).toEqual(before);
   });
 
   describe('bounded registry', () => {

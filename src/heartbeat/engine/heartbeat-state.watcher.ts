@@ -5,8 +5,8 @@ import {
   type HeartbeatThresholds,
 } from '../core/status.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
-import { SlotHeap } from '../stores/slot-heap.js';
-import { SlotIndex, widen } from '../stores/slot-index.js';
+import { SlotHeap } from '../internal/slot-heap.js';
+import { SlotIndex, widen } from '../internal/slot-index.js';
 
 /** A transition found by {@link HeartbeatStateWatcher}. */
 export interface HeartbeatTransition {

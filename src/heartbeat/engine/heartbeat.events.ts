@@ -1,4 +1,4 @@
-import type { HeartbeatState } from './core/status.js';
+import type { HeartbeatState } from '../core/status.js';
 
 /**
  * Event names, for `@OnEvent(HeartbeatEvents.STATE_CHANGED)` and for filtering `registry.events$`.

@@ -4,9 +4,9 @@ import { Test } from '@nestjs/testing';
 import {
   HEARTBEAT_CLOCK,
   HEARTBEAT_EXPIRY_INTERVAL,
-} from '../heartbeat.constants.js';
-import { HeartbeatModule } from '../heartbeat.module.js';
-import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
+} from './heartbeat.constants.js';
+import { HeartbeatModule } from './heartbeat.module.js';
+import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { HeartbeatExpiryScheduler } from './heartbeat-expiry.scheduler.js';
 

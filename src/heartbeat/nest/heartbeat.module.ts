@@ -1,19 +1,20 @@
 import { Module } from '@nestjs/common';
+import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import {
   HEARTBEAT_CLOCK,
   HEARTBEAT_OPTIONS,
   HEARTBEAT_STORE,
 } from './heartbeat.constants.js';
+import { HeartbeatEngineLifecycle } from './heartbeat-engine.lifecycle.js';
+import { HeartbeatErrorFilter } from './heartbeat-error.filter.js';
+import { HeartbeatExpiryScheduler } from './heartbeat-expiry.scheduler.js';
 import { ConfigurableModuleClass } from './heartbeat.module-definition.js';
 import { heartbeatProviders } from './heartbeat.providers.js';
-import { HeartbeatErrorFilter } from './http/heartbeat-error.filter.js';
-import { HeartbeatRegistry } from './registry/heartbeat-registry.service.js';
-import { HeartbeatExpiryScheduler } from './scheduler/heartbeat-expiry.scheduler.js';
 
 /**
- * The heartbeat server as a Nest module: protocol and monitoring controllers, the injectable
- * `HeartbeatRegistry`, and a scheduled expiry task. The host imports `ScheduleModule.forRoot()`
- * once.
+ * The heartbeat server as a Nest module: the engine (`HeartbeatRegistry`, injectable by type),
+ * protocol and monitoring routes at the module's mount path, and a scheduled expiry task. The
+ * host imports `ScheduleModule.forRoot()` once.
  *
  * @example
  * @Module({
@@ -28,7 +29,7 @@ import { HeartbeatExpiryScheduler } from './scheduler/heartbeat-expiry.scheduler
 @Module({
   providers: [
     ...heartbeatProviders,
-    HeartbeatRegistry,
+    HeartbeatEngineLifecycle,
     HeartbeatExpiryScheduler,
     HeartbeatErrorFilter,
   ],

@@ -5,10 +5,10 @@ import {
   NotFoundException,
   Param,
 } from '@nestjs/common';
-import { errorResponse, isHeartbeatError } from '../core/errors.js';
-import { formatUnknownAppLine } from '../core/nagios.js';
-import type { HeartbeatAppStatus, HeartbeatState } from '../core/status.js';
-import { HeartbeatRegistry } from '../registry/heartbeat-registry.service.js';
+import { errorResponse, isHeartbeatError } from '../../core/errors.js';
+import { formatUnknownAppLine } from '../../core/nagios.js';
+import type { HeartbeatAppStatus, HeartbeatState } from '../../core/status.js';
+import { HeartbeatRegistry } from '../../engine/heartbeat-registry.js';
 
 /**
  * One application as the JSON API shows it. Times are ISO 8601.

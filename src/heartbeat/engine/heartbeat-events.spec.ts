@@ -5,17 +5,20 @@ import { EventEmitter } from 'node:events';
 import { config } from 'rxjs';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { resolveHeartbeatOptions } from '../core/options.js';
-import { HEARTBEAT_CLOCK, HEARTBEAT_STORE } from '../heartbeat.constants.js';
+import {
+  HEARTBEAT_CLOCK,
+  HEARTBEAT_STORE,
+} from '../nest/heartbeat.constants.js';
 import {
   HeartbeatEvents,
   HeartbeatStateChangedEvent,
   type HeartbeatEvent,
-} from '../heartbeat.events.js';
-import { HeartbeatModule } from '../heartbeat.module.js';
-import { HeartbeatExpiryScheduler } from '../scheduler/heartbeat-expiry.scheduler.js';
+} from './heartbeat.events.js';
+import { HeartbeatModule } from '../nest/heartbeat.module.js';
+import { HeartbeatExpiryScheduler } from '../nest/heartbeat-expiry.scheduler.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
-import { HeartbeatRegistry } from './heartbeat-registry.service.js';
+import { HeartbeatRegistry } from './heartbeat-registry.js';
 
 /** A compact view of events for assertions. */
 function describeEvent(event: HeartbeatEvent): string {
@@ -47,6 +50,7 @@ function plainRegistry(clock: FakeHeartbeatClock): HeartbeatRegistry {
     resolveHeartbeatOptions({}),
     new InMemoryHeartbeatStore(),
     clock,
+    new Logger('Heartbeat'),
   );
 }
 
@@ -268,7 +272,7 @@ describe('heartbeat events', () => {
       await plain.sweep();
       await plain.sweep();
       expect(changes).toEqual(['w: OK -> WARNING', 'w: WARNING -> CRITICAL']);
-      await plain.onApplicationShutdown();
+      await plain.close();
     });
   });
 

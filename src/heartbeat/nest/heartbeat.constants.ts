@@ -25,3 +25,8 @@ export const getHeartbeatOptionsToken = (): symbol => HEARTBEAT_OPTIONS;
 export const getHeartbeatStoreToken = (): symbol => HEARTBEAT_STORE;
 /** @publicApi */
 export const getHeartbeatClockToken = (): symbol => HEARTBEAT_CLOCK;
+/**
+ * Injection token of the `HeartbeatLogger` the engine writes to (Nest's `Logger('Heartbeat')`).
+ * @internal
+ */
+export const HEARTBEAT_LOGGER = Symbol('nestjs-heartbeat:logger');

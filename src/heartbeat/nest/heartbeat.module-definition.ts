@@ -1,8 +1,12 @@
 import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
-import { HeartbeatApiController } from './http/heartbeat-api.controller.js';
-import { HeartbeatMonitorController } from './http/heartbeat-monitor.controller.js';
-import { HeartbeatProtocolController } from './http/heartbeat-protocol.controller.js';
-import type { HeartbeatModuleOptions } from './interfaces/heartbeat-module-options.interface.js';
+import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-module-options.interface.js';
+import { HeartbeatApiController } from './controllers/heartbeat-api.controller.js';
+import {
+  HeartbeatAnyPrefixMonitorController,
+  HeartbeatAnyPrefixProtocolController,
+  HeartbeatMonitorController,
+  HeartbeatProtocolController,
+} from './controllers/heartbeat-routes.controllers.js';
 
 /**
  * Module-shape switches, known synchronously even in `forRootAsync`. They never reach the options.
@@ -26,6 +30,13 @@ export interface HeartbeatModuleExtras {
    */
   monitoring?: boolean;
   /**
+   * Also answer the protocol and monitoring routes as the last path segment after up to eight
+   * prefix segments (`<mount>/a/b/hb_ping`), as the protocol's standalone server does. Off, they
+   * are answered at the module's mount path only, so no host route is ever taken.
+   * @default false
+   */
+  anyPrefix?: boolean;
+  /**
    * Mount the JSON API (`GET apps`, `GET apps/:id`).
    * @default false
    */
@@ -43,11 +54,29 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createHeartbeatOptions')
   .setExtras<HeartbeatModuleExtras>(
-    { isGlobal: false, protocol: true, monitoring: true, api: false },
+    {
+      isGlobal: false,
+      protocol: true,
+      monitoring: true,
+      anyPrefix: false,
+      api: false,
+    },
     (definition, extras) => {
       const controllers: Type[] = [];
-      if (extras.protocol) controllers.push(HeartbeatProtocolController);
-      if (extras.monitoring) controllers.push(HeartbeatMonitorController);
+      if (extras.protocol) {
+        controllers.push(
+          extras.anyPrefix
+            ? HeartbeatAnyPrefixProtocolController
+            : HeartbeatProtocolController,
+        );
+      }
+      if (extras.monitoring) {
+        controllers.push(
+          extras.anyPrefix
+            ? HeartbeatAnyPrefixMonitorController
+            : HeartbeatMonitorController,
+        );
+      }
       if (extras.api) controllers.push(HeartbeatApiController);
       return { ...definition, global: extras.isGlobal, controllers };
     },

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
-import { systemClock } from './heartbeat.clock.js';
+import { systemClock } from '../engine/heartbeat.clock.js';
 import {
   HEARTBEAT_CLOCK,
   HEARTBEAT_OPTIONS,
@@ -12,12 +12,14 @@ import {
   type HeartbeatOptionsFactory,
 } from './heartbeat.module-definition.js';
 import { HeartbeatModule } from './heartbeat.module.js';
-import { HeartbeatMonitorController } from './http/heartbeat-monitor.controller.js';
-import { HeartbeatProtocolController } from './http/heartbeat-protocol.controller.js';
-import type { HeartbeatModuleOptions } from './interfaces/heartbeat-module-options.interface.js';
-import { HeartbeatRegistry } from './registry/heartbeat-registry.service.js';
-import { InMemoryHeartbeatStore } from './stores/in-memory-heartbeat.store.js';
-import { FakeHeartbeatClock } from './testing/fake-heartbeat.clock.js';
+import {
+  HeartbeatMonitorController,
+  HeartbeatProtocolController,
+} from './controllers/heartbeat-routes.controllers.js';
+import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-module-options.interface.js';
+import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
+import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
+import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 
 async function resolve(imports: unknown[]) {
   const moduleRef = await Test.createTestingModule({

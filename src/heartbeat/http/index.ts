@@ -1,0 +1,7 @@
+export {
+  HeartbeatHttpHandler,
+  type HeartbeatHttpAnswer,
+  type HeartbeatHttpHandlerOptions,
+  type HeartbeatRoute,
+} from './heartbeat-http.handler.js';
+export type { HeartbeatHttpRequest } from './plain-text.js';
