@@ -1,16 +1,33 @@
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { loadAppConfig, type AppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 import { createHttpAdapter, setupStandaloneApp } from './app.setup.js';
 
+/** Nest's own start-up chatter: one line per module and per route, nothing an operator needs. */
+const STARTUP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
+/** The console logger, minus Nest's start-up lines: a start is a handful of lines. */
+class QuietStartupLogger extends ConsoleLogger {
+  override log(message: unknown, context?: string): void {
+    if (context !== undefined && STARTUP_CONTEXTS.has(context)) return;
+    super.log(message, context);
+  }
+}
+
 async function bootstrap(config: AppConfig): Promise<void> {
   const app = await NestFactory.create(
     AppModule,
     await createHttpAdapter(config),
     // The front door reads protocol bodies itself; nothing behind it takes one.
-    { bodyParser: false, logger: ['log', 'warn', 'error'] },
+    { bodyParser: false, logger: new QuietStartupLogger() },
   );
   setupStandaloneApp(app);
   await app.listen(config.port, config.host);

@@ -132,6 +132,57 @@ describe('standalone server (node dist/main.js)', () => {
     },
   );
 
+  it.each(['express', 'fastify'])(
+    'HB_ADAPTER=%s: the front door answers the protocol under any prefix; the rest keeps its own errors',
+    async (adapter) => {
+      const server = await start({
+        HB_ADAPTER: adapter,
+        HB_PORT: String(await freePort()),
+      });
+      try {
+        const http = request(server.url);
+        expectPlainText(
+          await http.get('/a/b/c/hb_init?0&appid=deep'),
+          200,
+          '1000',
+        );
+        expectPlainText(await http.get('//hb_ping?0&appid=deep'), 200, '1000');
+        const status = await http.get('/x/y/status?appid=deep').expect(200);
+        expect(status.text).toMatch(
+          /^OK - fine application \[deep\]\| od=\d+\.\d\d;3;5;0;6 delay=1000ms;;;$/,
+        );
+        // The JSON API answers JSON, as the README shows.
+        const missing = await http.get('/apps/nobody').expect(404);
+        expect(missing.headers['content-type']).toMatch(/^application\/json/);
+        expect(missing.body).toEqual({
+          statusCode: 404,
+          error: 'Not Found',
+          message: 'CRITICAL - no application record for queried ID: [nobody]',
+        });
+        // What scanners ask for is an unknown path: a one-line text 404, not a rejection.
+        for (const path of ['/favicon.ico', '/wp-login.php', '/hb_ping/']) {
+          const answer = await http.get(path);
+          expect(answer.status).toBe(404);
+          expect(answer.text).toMatch(/^ERROR: [^\n]*$/);
+        }
+        expectPlainText(
+          await http.get('/hb_ping?oops&appid=deep'),
+          400,
+          'ERROR: TIMEOUT must be a non-negative integer number of milliseconds, got [oops]',
+        );
+        const metrics = await http.get('/metrics').expect(200);
+        expect(metrics.text).toContain('heartbeat_rejected_requests_total 1');
+        // Start-up is a handful of lines, not one per route.
+        const startup = server.output().split('\n').filter(Boolean);
+        expect(startup.length).toBeLessThanOrEqual(12);
+        expect(server.output()).not.toMatch(/Mapped \{/);
+      } finally {
+        server.child.kill('SIGTERM');
+        await once(server.child, 'exit');
+      }
+    },
+  );
+
   it('on SIGTERM finishes a request in flight before it exits 0', async () => {
     const port = await freePort();
     const server = await start({ HB_PORT: String(port) });
