@@ -66,6 +66,11 @@ describe('heartbeatOptionsFromEnv', () => {
         HB_MAX_APP_ID_LENGTH: '64',
         HB_MAX_TIMEOUT_MS: '60000',
         HB_MAX_BODY_BYTES: '1024',
+        HB_MAX_LISTED_IDS: '5',
+        HB_PAGE_SIZE: '50',
+        HB_MAX_PAGE_SIZE: '500',
+        HB_READ_BATCH_SIZE: '200',
+        HB_MAX_PAGE_SCAN: '2000',
         HB_CORS_ORIGIN: 'https://kiosk.example',
       }),
     ).toEqual({
@@ -79,6 +84,11 @@ describe('heartbeatOptionsFromEnv', () => {
       maxAppIdLength: 64,
       maxTimeoutMs: 60_000,
       maxBodyBytes: 1024,
+      maxListedIds: 5,
+      pageSize: 50,
+      maxPageSize: 500,
+      readBatchSize: 200,
+      maxPageScan: 2000,
       corsOrigin: 'https://kiosk.example',
     });
   });

@@ -31,6 +31,7 @@ describe.each(PLATFORMS)('JSON API on $name', (platform) => {
   it('GET /apps lists live apps with state, od, timeout and ISO times', async () => {
     expect((await request(t.server).get('/apps').expect(200)).body).toEqual({
       apps: [],
+      next: null,
     });
     const start = t.clock.now();
     await request(t.server).get('/hb_init?1000&appid=Tetris').expect(200);
@@ -53,7 +54,57 @@ describe.each(PLATFORMS)('JSON API on $name', (platform) => {
         },
         expect.objectContaining({ id: 'a/b', state: 'OK', timeoutMs: 60_000 }),
       ],
+      next: null,
     });
+  });
+
+  it('GET /apps pages by limit and cursor, and filters by state and ID', async () => {
+    for (const id of ['a1', 'b1', 'a2', 'late', 'a3'])
+      await request(t.server)
+        .get(`/hb_init?${id === 'late' ? 0 : 60_000}&appid=${id}`)
+        .expect(200);
+    t.clock.advance(3000); // late: WARNING
+    const ids = (body: { apps: Array<{ id: string }> }) =>
+      body.apps.map((app) => app.id);
+
+    const first = (await request(t.server).get('/apps?limit=2').expect(200))
+      .body as { apps: Array<{ id: string }>; next: string };
+    expect(ids(first)).toEqual(['a1', 'b1']);
+    const second = (
+      await request(t.server)
+        .get(`/apps?limit=2&cursor=${encodeURIComponent(first.next)}`)
+        .expect(200)
+    ).body as { apps: Array<{ id: string }>; next: string };
+    expect(ids(second)).toEqual(['a2', 'late']);
+    const last = (
+      await request(t.server)
+        .get(`/apps?limit=2&cursor=${encodeURIComponent(second.next)}`)
+        .expect(200)
+    ).body as { apps: Array<{ id: string }>; next: string | null };
+    expect(last).toMatchObject({ next: null });
+    expect(ids(last)).toEqual(['a3']);
+
+    expect(
+      ids((await request(t.server).get('/apps?state=WARNING')).body),
+    ).toEqual(['late']);
+    expect(
+      ids((await request(t.server).get('/apps?idContains=a&limit=5')).body),
+    ).toEqual(['a1', 'a2', 'late', 'a3']);
+  });
+
+  it('refuses a bad limit, state or cursor with a JSON 400', async () => {
+    for (const query of [
+      'limit=0',
+      'limit=1001',
+      'limit=ten',
+      'state=LATE',
+      'cursor=nope',
+      'limit=1&limit=2',
+    ]) {
+      const response = await request(t.server).get(`/apps?${query}`);
+      expect(response.status, query).toBe(400);
+      expect(response.body).toMatchObject({ statusCode: 400 });
+    }
   });
 
   it('GET /apps/:id shows one app, decoded', async () => {
@@ -77,6 +128,7 @@ describe.each(PLATFORMS)('JSON API on $name', (platform) => {
     });
     expect((await request(t.server).get('/apps').expect(200)).body).toEqual({
       apps: [],
+      next: null,
     });
   });
 
@@ -91,7 +143,7 @@ describe.each(PLATFORMS)('JSON API on $name', (platform) => {
   it('an unreachable store is a JSON 503', async () => {
     const store = t.app.get<HeartbeatStore>(HEARTBEAT_STORE);
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
-    vi.spyOn(store, 'list').mockRejectedValue(new Error('ECONNREFUSED'));
+    vi.spyOn(store, 'page').mockRejectedValue(new Error('ECONNREFUSED'));
     vi.spyOn(store, 'get').mockRejectedValue(new Error('ECONNREFUSED'));
     for (const path of ['/apps', '/apps/x']) {
       const response = await request(t.server).get(path).expect(503);

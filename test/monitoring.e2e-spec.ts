@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { HeartbeatRegistry } from '../src/heartbeat/index.js';
 import {
   createHeartbeatApp,
   type HeartbeatTestApp,
@@ -44,6 +45,24 @@ describe.each(PLATFORMS)('monitoring queries on $name', (platform) => {
       );
     });
 
+    it('streams a list too long to hold at once, every live ID once, in order', async () => {
+      const registry = t.app.get(HeartbeatRegistry);
+      const ids = Array.from({ length: 12_000 }, (_, i) => `app-${i}`);
+      for (const id of ids) await registry.register(id, 60_000);
+      await registry.register('gone', 0);
+      t.clock.advance(6000);
+      const response = await request(t.server).get('/list');
+      expect(response.status).toBe(200);
+      expect(response.headers['content-type']).toBe(
+        'text/plain; charset=utf-8',
+      );
+      expect(response.headers['content-length']).toBeUndefined();
+      expect(response.text).toBe(ids.map((id) => `${id}\n`).join(''));
+      const head = await request(t.server).head('/list');
+      expect(head.status).toBe(200);
+      expect(head.text ?? '').toBe('');
+    });
+
     it('answers HEAD with the headers and no body', async () => {
       await init('Sonic', 1000);
       const response = await request(t.server).head('/list');
@@ -82,6 +101,17 @@ describe.each(PLATFORMS)('monitoring queries on $name', (platform) => {
         await request(t.server).get('/status'),
         200,
         'WARNING - multiple (3) applications: [Tetris,Zelda,Sonic]',
+      );
+    });
+
+    it('with more apps than it names: the first 20 IDs and how many more', async () => {
+      const registry = t.app.get(HeartbeatRegistry);
+      const ids = Array.from({ length: 25 }, (_, i) => `app-${i}`);
+      for (const id of ids) await registry.register(id, 60_000);
+      expectPlainText(
+        await request(t.server).get('/status'),
+        200,
+        `WARNING - multiple (25) applications: [${ids.slice(0, 20).join(',')}] and 5 more`,
       );
     });
 

@@ -7,22 +7,26 @@ import type {
 export interface StoreFixture {
   create(): Promise<HeartbeatStore> | HeartbeatStore;
   dispose?(store: HeartbeatStore): Promise<void> | void;
+  /** The store implements `takeStateChanges` (a store shared by several processes). */
+  claimsStateChanges?: boolean;
 }
 
 const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
+/** A record as the registry writes it, with thresholds 3, 5 and 6. */
 function record(
   appId: string,
   lastSeen: number,
   delayMs = 1000,
-  drop = 6,
 ): HeartbeatRecord {
   return {
     appId,
     lastSeen,
     delayMs,
     registeredAt: lastSeen,
-    expiresAt: lastSeen + drop * delayMs,
+    warnAt: lastSeen + 3 * delayMs,
+    critAt: lastSeen + 5 * delayMs,
+    expiresAt: lastSeen + 6 * delayMs,
   };
 }
 
@@ -40,7 +44,25 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
     await fixture.dispose?.(store);
   });
 
-  const ids = async () => (await store.list()).map((r) => r.appId);
+  /** Every record, walking pages of `size`. */
+  const all = async (size = 2) => {
+    const records: HeartbeatRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.page(cursor, size);
+      expect(page.records.length).toBeLessThanOrEqual(size);
+      expect(page.cursors).toHaveLength(page.records.length);
+      records.push(...page.records);
+      cursor = page.next;
+    } while (cursor !== undefined);
+    return records;
+  };
+  const ids = async (size?: number) => (await all(size)).map((r) => r.appId);
+  // Issued together: on one connection commands keep their order, and a networked store answers
+  // a batch in one round trip instead of one each.
+  const upsertAll = async (records: HeartbeatRecord[], maxApps = 100) => {
+    await Promise.all(records.map((r) => store.upsert(r, maxApps)));
+  };
 
   describe('upsert', () => {
     it('creates a record and returns it', async () => {
@@ -112,13 +134,18 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
     });
 
     it('keeps fractional times exactly', async () => {
-      const precise = { ...record('p', T0 + 0.25), expiresAt: T0 + 6001 };
+      const precise = {
+        ...record('p', T0 + 0.25),
+        warnAt: T0 + 3000.5,
+        critAt: T0 + 5000.75,
+        expiresAt: T0 + 6001,
+      };
       await store.upsert(precise, 10);
       expect(await store.get('p')).toEqual(precise);
     });
   });
 
-  describe('get, list, count', () => {
+  describe('get, page, count', () => {
     it('get of an unknown ID is undefined', async () => {
       expect(await store.get('nobody')).toBeUndefined();
     });
@@ -131,8 +158,194 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
     });
 
     it('starts empty', async () => {
-      expect(await store.list()).toEqual([]);
+      expect(await store.page(undefined, 10)).toEqual({
+        records: [],
+        cursors: [],
+      });
       expect(await store.count()).toBe(0);
+      expect(await store.counts(T0)).toEqual({
+        total: 0,
+        OK: 0,
+        WARNING: 0,
+        CRITICAL: 0,
+      });
+      expect(await store.mostOverdue(T0, 10)).toEqual([]);
+    });
+  });
+
+  describe('page', () => {
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    beforeEach(() => upsertAll(names.map((id) => record(id, T0))));
+
+    it('walks every record once in registration order, whatever the page size', async () => {
+      for (const size of [1, 2, 3, 5, 6, 100])
+        expect(await ids(size)).toEqual(names);
+      const [first] = (await store.page(undefined, 5)).records;
+      expect(first).toEqual(record('a', T0));
+    });
+
+    it('has no next once a page reaches the end', async () => {
+      const page = await store.page(undefined, 5);
+      expect(page.records).toHaveLength(5);
+      expect(page.next).toBeUndefined();
+      expect((await store.page(undefined, 4)).next).toBeDefined();
+    });
+
+    it('resumes right after any record, from its cursor', async () => {
+      const page = await store.page(undefined, 5);
+      const resumed = await store.page(page.cursors[1], 2);
+      expect(resumed.records.map((r) => r.appId)).toEqual(['c', 'd']);
+      expect(resumed.next).toBe(resumed.cursors[1]);
+    });
+
+    it('keeps cursors valid while records come and go', async () => {
+      const first = await store.page(undefined, 2); // a, b
+      await store.remove('b');
+      await store.remove('c');
+      await store.upsert(record('f', T0), 100);
+      await store.upsert(record('a', T0 + 1), 100); // a refresh keeps its place
+      expect(
+        (await store.page(first.next, 10)).records.map((r) => r.appId),
+      ).toEqual(['d', 'e', 'f']);
+    });
+
+    it('refuses a cursor it did not hand out', async () => {
+      await expect(store.page('not a cursor', 2)).rejects.toMatchObject({
+        kind: 'invalid',
+      });
+    });
+
+    it('stays bounded and ordered through many removals', async () => {
+      const many = Array.from({ length: 1800 }, (_, i) => record(`m${i}`, T0));
+      await upsertAll(many, 10_000);
+      await Promise.all(
+        many.filter((_, i) => i % 3 !== 0).map((r) => store.remove(r.appId)),
+      );
+      const expected = [
+        ...names,
+        ...many.filter((_, i) => i % 3 === 0).map((r) => r.appId),
+      ];
+      expect(await ids(500)).toEqual(expected);
+      for (const id of expected.slice(-3))
+        expect((await store.get(id))?.appId).toBe(id);
+      expect(await store.get('m1')).toBeUndefined();
+      expect(await store.count()).toBe(expected.length);
+    });
+  });
+
+  describe('counts', () => {
+    beforeEach(() =>
+      upsertAll([
+        record('fresh', T0 + 9000), // OK until T0 + 12000
+        record('late', T0 + 6500), // WARNING from T0 + 9500
+        record('later', T0 + 4500), // WARNING from T0 + 7500, CRITICAL from T0 + 9500
+        record('gone', T0), // CRITICAL from T0 + 5000, expired at T0 + 6000, not removed yet
+      ]),
+    );
+
+    it('counts live records per state by their deadlines, never the expired', async () => {
+      expect(await store.counts(T0 + 10_000)).toEqual({
+        total: 3,
+        OK: 1,
+        WARNING: 1,
+        CRITICAL: 1,
+      });
+      expect(await store.count()).toBe(4);
+    });
+
+    it('changes state exactly at each deadline', async () => {
+      expect(await store.counts(T0 + 9499)).toEqual({
+        total: 3,
+        OK: 2,
+        WARNING: 1,
+        CRITICAL: 0,
+      });
+      expect(await store.counts(T0 + 9500)).toEqual({
+        total: 3,
+        OK: 1,
+        WARNING: 1,
+        CRITICAL: 1,
+      });
+      expect(await store.counts(T0 + 5999)).toEqual({
+        total: 4,
+        OK: 3,
+        WARNING: 0,
+        CRITICAL: 1,
+      });
+      expect((await store.counts(T0 + 6000)).total).toBe(3);
+    });
+
+    it('follows refreshes and removals', async () => {
+      await store.upsert(record('later', T0 + 9999), 100);
+      await store.remove('late');
+      expect(await store.counts(T0 + 10_000)).toEqual({
+        total: 2,
+        OK: 2,
+        WARNING: 0,
+        CRITICAL: 0,
+      });
+    });
+  });
+
+  describe('mostOverdue', () => {
+    const now = T0 + 100_000;
+    beforeEach(() =>
+      upsertAll([
+        record('ok-soon', now - 2900), // OK, late at now + 100
+        record('crit-long', now - 5900), // CRITICAL since now - 900
+        record('ok-later', now - 1000), // OK, late at now + 2000
+        record('warn', now - 3500), // WARNING since now - 500
+        record('crit-long-T', now - 26_000, 5000), // CRITICAL since now - 1000
+        record('expired', now - 7000), // past its drop deadline
+        record('warn-long', now - 4500), // WARNING since now - 1500
+      ]),
+    );
+    const order = async (
+      limit: number,
+      state?: 'OK' | 'WARNING' | 'CRITICAL',
+    ) => (await store.mostOverdue(now, limit, state)).map((r) => r.appId);
+
+    it('CRITICAL first (longest critical first), then WARNING and OK by warn deadline', async () => {
+      expect(await order(10)).toEqual([
+        'crit-long-T',
+        'crit-long',
+        'warn-long',
+        'warn',
+        'ok-soon',
+        'ok-later',
+      ]);
+      const [top] = await store.mostOverdue(now, 1);
+      expect(top).toEqual(record('crit-long-T', now - 26_000, 5000));
+    });
+
+    it('honours the limit', async () => {
+      expect(await order(3)).toEqual(['crit-long-T', 'crit-long', 'warn-long']);
+    });
+
+    it('filters by state', async () => {
+      expect(await order(10, 'CRITICAL')).toEqual(['crit-long-T', 'crit-long']);
+      expect(await order(10, 'WARNING')).toEqual(['warn-long', 'warn']);
+      expect(await order(10, 'OK')).toEqual(['ok-soon', 'ok-later']);
+      expect(await order(1, 'OK')).toEqual(['ok-soon']);
+    });
+
+    it('finds the most overdue among many healthy records', async () => {
+      await upsertAll(
+        Array.from({ length: 2500 }, (_, i) => record(`h${i}`, now - (i % 50))),
+        10_000,
+      );
+      await upsertAll(
+        Array.from({ length: 1500 }, (_, i) => record(`x${i}`, now - 7000 - i)),
+        10_000,
+      );
+      expect(await order(4)).toEqual([
+        'crit-long-T',
+        'crit-long',
+        'warn-long',
+        'warn',
+      ]);
+      expect(await order(1, 'OK')).toEqual(['ok-soon']);
+      expect((await store.mostOverdue(now, 2600, 'OK')).length).toBe(2502);
     });
   });
 
@@ -141,7 +354,7 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
       await store.upsert(record('a', T0), 10);
       expect(await store.remove('a')).toBe(true);
       expect(await store.get('a')).toBeUndefined();
-      expect(await store.list()).toEqual([]);
+      expect((await store.page(undefined, 10)).records).toEqual([]);
       expect(await store.removeExpired(T0 + 1e9, 10)).toEqual([]);
       expect(await store.count()).toBe(0);
     });
@@ -196,6 +409,14 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
       ).toEqual(['fast']);
     });
 
+    it('a removed record leaves every read', async () => {
+      await store.removeExpired(T0 + 12_000, 10);
+      expect((await store.counts(T0 + 1000)).total).toBe(1);
+      expect(
+        (await store.mostOverdue(T0 + 1000, 10)).map((r) => r.appId),
+      ).toEqual(['slow']);
+    });
+
     it('concurrent callers never return the same record twice', async () => {
       for (let i = 0; i < 30; i++)
         await store.upsert(record(`x${i}`, T0, 100), 100);
@@ -206,6 +427,78 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
       expect(new Set(claimed).size).toBe(claimed.length);
       const rest = await store.removeExpired(T0 + 1e9, 100);
       expect(claimed.length + rest.length).toBe(33);
+    });
+  });
+
+  if (!fixture.claimsStateChanges) return;
+
+  describe('takeStateChanges', () => {
+    const take = (since: number, now: number, limit = 100) =>
+      store.takeStateChanges!(since, now, limit).then((changes) =>
+        changes.map((c) => `${c.record.appId}: ${c.from} -> ${c.to}`),
+      );
+
+    it('hands out each threshold crossing once, in the order they happened', async () => {
+      await store.upsert(record('a', T0), 10);
+      await store.upsert(record('b', T0 + 500), 10);
+      expect(await take(T0, T0 + 3000)).toEqual(['a: OK -> WARNING']);
+      expect(await take(T0, T0 + 3000)).toEqual([]);
+      expect(await take(T0, T0 + 5400)).toEqual([
+        'b: OK -> WARNING',
+        'a: WARNING -> CRITICAL',
+      ]);
+      const [change] = await store.takeStateChanges!(T0, T0 + 6100, 10);
+      expect(change).toEqual({
+        record: record('b', T0 + 500),
+        from: 'WARNING',
+        to: 'CRITICAL',
+      });
+    });
+
+    it('never hands a crossing to two concurrent callers', async () => {
+      await upsertAll(
+        Array.from({ length: 30 }, (_, i) => record(`x${i}`, T0 + i * 10)),
+      );
+      const batches = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => take(T0, T0 + 5000 + i * 100, 7)),
+      );
+      const rest = await take(T0, T0 + 5900, 100);
+      const all = [...batches.flat(), ...rest];
+      expect(new Set(all).size).toBe(all.length);
+      expect(all).toHaveLength(60);
+    });
+
+    it('reports nothing that happened before `since`', async () => {
+      await store.upsert(record('a', T0), 10);
+      expect(await take(T0 + 4000, T0 + 4500)).toEqual([]);
+      expect(await take(T0 + 4000, T0 + 5000)).toEqual([
+        'a: WARNING -> CRITICAL',
+      ]);
+    });
+
+    it('skips records past their drop deadline (their drop is reported instead)', async () => {
+      await store.upsert(record('a', T0), 10);
+      expect(await take(T0, T0 + 7000)).toEqual([]);
+    });
+
+    it('never splits records that cross at the same instant', async () => {
+      await upsertAll(['p', 'q', 'r', 's', 't'].map((id) => record(id, T0)));
+      expect(await take(T0, T0 + 3000, 2)).toHaveLength(5);
+      expect(await take(T0, T0 + 3000, 2)).toEqual([]);
+    });
+
+    it('upsert reports the claimed late state that a heartbeat ends', async () => {
+      await upsertAll([record('a', T0), record('b', T0)]);
+      expect(await store.upsert(record('b', T0 + 3100), 10)).not.toHaveProperty(
+        'recovered',
+      );
+      await take(T0, T0 + 3200);
+      const back = await store.upsert(record('a', T0 + 3300), 10);
+      expect(back).toMatchObject({ status: 'updated', recovered: 'WARNING' });
+      await take(T0, T0 + 8300);
+      expect(await store.upsert(record('b', T0 + 8400), 10)).toMatchObject({
+        recovered: 'CRITICAL',
+      });
     });
   });
 }

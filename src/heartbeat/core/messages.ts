@@ -25,6 +25,14 @@ export const HeartbeatMessages = {
     `registry is full (${max} applications), new registrations are refused`,
   noRoute: (path: string) => `no heartbeat route at [${printable(path)}]`,
   storeUnavailable: () => 'store unavailable',
+  invalidCursor: (cursor: string) =>
+    `cursor [${printable(cursor)}] is not one this registry handed out`,
+  invalidPageLimit: (raw: string, max: number) =>
+    `limit must be an integer from 1 to ${max}, got [${printable(raw)}]`,
+  repeatedParameter: (name: string) =>
+    `query parameter ${printable(name)} is given more than once`,
+  invalidStateFilter: (raw: string) =>
+    `state must be OK, WARNING or CRITICAL, got [${printable(raw)}]`,
   invalidOption: (name: string, value: unknown, expected: string) =>
     `invalid heartbeat option ${name}=${JSON.stringify(value)}: expected ${expected}`,
   unorderedThresholds: (warn: number, crit: number, drop: number) =>

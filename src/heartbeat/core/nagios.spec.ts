@@ -1,6 +1,5 @@
 import {
   formatAppStatusLine,
-  formatHostStatusLine,
   formatList,
   formatMultipleAppsLine,
   formatUnknownAppLine,
@@ -26,6 +25,8 @@ function status(
     delayMs,
     lastSeen: 0,
     registeredAt: 0,
+    warnAt: 0,
+    critAt: 0,
     expiresAt: 0,
   };
 }
@@ -84,30 +85,28 @@ describe('formatAppStatusLine', () => {
 
 describe('host and unknown lines', () => {
   it('no applications', () => {
-    expect(formatHostStatusLine([], thresholds)).toBe(
-      'UNKNOWN - no heartbeat clients at the moment...',
-    );
     expect(NO_CLIENTS_LINE).toBe(
       'UNKNOWN - no heartbeat clients at the moment...',
     );
   });
 
-  it('exactly one application: its own line', () => {
-    expect(
-      formatHostStatusLine([status('Tetris', 'OK', 1.83, 2725)], thresholds),
-    ).toBe('OK - fine application [Tetris]| od=1.83;3;5;0;6 delay=2725ms;;;');
-  });
-
   it('several applications', () => {
-    const live = ['Tetris', 'Zelda', 'Sonic'].map((id) =>
-      status(id, 'OK', 0, 1000),
-    );
-    expect(formatHostStatusLine(live, thresholds)).toBe(
+    expect(formatMultipleAppsLine(['Tetris', 'Zelda', 'Sonic'])).toBe(
       'WARNING - multiple (3) applications: [Tetris,Zelda,Sonic]',
     );
     expect(formatMultipleAppsLine(['a|b', 'c'])).toBe(
       'WARNING - multiple (2) applications: [a%7Cb,c]',
     );
+  });
+
+  it('more applications than named: the count, the names, and how many more', () => {
+    expect(formatMultipleAppsLine(['a', 'b'], 100_000)).toBe(
+      'WARNING - multiple (100000) applications: [a,b] and 99998 more',
+    );
+    expect(formatMultipleAppsLine([], 7)).toBe(
+      'WARNING - multiple (7) applications: [] and 7 more',
+    );
+    expect(nagiosExitCode(formatMultipleAppsLine(['a'], 2))).toBe(1);
   });
 
   it('unknown ID', () => {

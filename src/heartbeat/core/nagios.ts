@@ -69,24 +69,21 @@ export const NO_CLIENTS_LINE =
  */
 export const STORE_UNAVAILABLE_LINE = 'UNKNOWN - heartbeat store unavailable';
 
-/** The answer to `/status` when several applications are known. @publicApi */
-export function formatMultipleAppsLine(appIds: readonly string[]): string {
-  return `WARNING - multiple (${appIds.length}) applications: [${appIds.map(nagiosSafeId).join(',')}]`;
-}
-
 /**
- * The answer to `/status` without an ID, given the live applications in registration order.
+ * The answer to `/status` when several applications are known: their number, the first
+ * `appIds` by name and how many more there are, so that the line stays short at any size.
+ * `WARNING - multiple (3) applications: [A,B,C]`, or with `total` beyond the IDs given,
+ * `WARNING - multiple (100000) applications: [A,B,...,T] and 99980 more`.
  *
  * @publicApi
  */
-export function formatHostStatusLine(
-  live: readonly HeartbeatAppStatus[],
-  thresholds: HeartbeatThresholds,
+export function formatMultipleAppsLine(
+  appIds: readonly string[],
+  total: number = appIds.length,
 ): string {
-  const [first] = live;
-  if (first === undefined) return NO_CLIENTS_LINE;
-  if (live.length === 1) return formatAppStatusLine(first, thresholds);
-  return formatMultipleAppsLine(live.map((status) => status.appId));
+  const more =
+    total > appIds.length ? ` and ${total - appIds.length} more` : '';
+  return `WARNING - multiple (${total}) applications: [${appIds.map(nagiosSafeId).join(',')}]${more}`;
 }
 
 /** The body of `/list`: each ID followed by `\n`; empty when there are none. @publicApi */

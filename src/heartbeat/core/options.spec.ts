@@ -10,6 +10,11 @@ describe('resolveHeartbeatOptions', () => {
       dropThreshold: 6,
       maxApps: 100_000,
       maxAppIdLength: 256,
+      maxListedIds: 20,
+      pageSize: 100,
+      maxPageSize: 1000,
+      readBatchSize: 1000,
+      maxPageScan: 10_000,
       corsOrigin: '*',
     });
   });
@@ -44,6 +49,12 @@ describe('resolveHeartbeatOptions', () => {
     [{ warnThreshold: 5, critThreshold: 5 }, 'warn=5 crit=5 drop=6'],
     [{ critThreshold: 7 }, 'warn=3 crit=7 drop=6'],
     [{ corsOrigin: 5 as unknown as string }, 'corsOrigin=5'],
+    [{ maxListedIds: -1 }, 'maxListedIds=-1: expected an integer >= 0'],
+    [{ pageSize: 0 }, 'pageSize=0'],
+    [{ maxPageSize: 0 }, 'maxPageSize=0'],
+    [{ pageSize: 200, maxPageSize: 100 }, 'pageSize=200: expected at most'],
+    [{ readBatchSize: 0 }, 'readBatchSize=0'],
+    [{ maxPageScan: 0.5 }, 'maxPageScan=0.5'],
   ])('refuses %j', (raw, message) => {
     expect(() => resolveHeartbeatOptions(raw)).toThrow(message);
   });

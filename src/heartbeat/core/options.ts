@@ -17,6 +17,11 @@ export const HEARTBEAT_DEFAULTS = {
   sweepIntervalMs: 1000,
   sweepBatchSize: 1_000,
   maxApps: 100_000,
+  maxListedIds: 20,
+  pageSize: 100,
+  maxPageSize: 1_000,
+  readBatchSize: 1_000,
+  maxPageScan: 10_000,
   maxAppIdLength: 256,
   maxTimeoutMs: 86_400_000,
   maxBodyBytes: 16_384,
@@ -41,6 +46,11 @@ const INTEGER_MINIMUMS: Record<
   sweepIntervalMs: 10,
   sweepBatchSize: 1,
   maxApps: 1,
+  maxListedIds: 0,
+  pageSize: 1,
+  maxPageSize: 1,
+  readBatchSize: 1,
+  maxPageScan: 1,
   maxAppIdLength: 1,
   maxTimeoutMs: 0,
   maxBodyBytes: 64,
@@ -88,6 +98,15 @@ export function resolveHeartbeatOptions(
   }
   if (!(warn < crit && crit <= drop)) {
     throw new Error(HeartbeatMessages.unorderedThresholds(warn, crit, drop));
+  }
+  if (options.pageSize > options.maxPageSize) {
+    throw new Error(
+      HeartbeatMessages.invalidOption(
+        'pageSize',
+        options.pageSize,
+        `at most maxPageSize (${options.maxPageSize})`,
+      ),
+    );
   }
   if (options.corsOrigin !== false && typeof options.corsOrigin !== 'string') {
     throw new Error(

@@ -3,19 +3,26 @@ import {
   dropDeadline,
   evaluateRecord,
   overdueRatio,
+  stateAt,
+  stateDeadlines,
   stateOf,
+  type HeartbeatThresholds,
 } from './status.js';
 
 const thresholds = { warnThreshold: 3, critThreshold: 5, dropThreshold: 6 };
 const T = 2000;
 
-function recordAt(lastSeen: number, delayMs = T): HeartbeatRecord {
+function recordAt(
+  lastSeen: number,
+  delayMs = T,
+  limits: HeartbeatThresholds = thresholds,
+): HeartbeatRecord {
   return {
     appId: 'Tetris',
     lastSeen,
     delayMs,
     registeredAt: lastSeen,
-    expiresAt: dropDeadline(lastSeen, delayMs, thresholds),
+    ...stateDeadlines(lastSeen, delayMs, limits),
   };
 }
 
@@ -60,21 +67,23 @@ describe('evaluateRecord', () => {
     [10_000, 'CRITICAL'],
     [11_999, 'CRITICAL'],
   ] as const)('%d ms after the beat -> %s', (elapsed, state) => {
-    expect(evaluateRecord(recordAt(0), elapsed, thresholds)?.state).toBe(state);
+    expect(evaluateRecord(recordAt(0), elapsed)?.state).toBe(state);
   });
 
   it('drops a record exactly at od = 6, independent of any sweep', () => {
-    expect(evaluateRecord(recordAt(0), 11_999, thresholds)).toBeDefined();
-    expect(evaluateRecord(recordAt(0), 12_000, thresholds)).toBeUndefined();
-    expect(evaluateRecord(recordAt(0), 1e12, thresholds)).toBeUndefined();
+    expect(evaluateRecord(recordAt(0), 11_999)).toBeDefined();
+    expect(evaluateRecord(recordAt(0), 12_000)).toBeUndefined();
+    expect(evaluateRecord(recordAt(0), 1e12)).toBeUndefined();
   });
 
   it('returns the record fields with od and state, nothing else', () => {
-    expect(evaluateRecord(recordAt(1000), 2000, thresholds)).toEqual({
+    expect(evaluateRecord(recordAt(1000), 2000)).toEqual({
       appId: 'Tetris',
       lastSeen: 1000,
       delayMs: T,
       registeredAt: 1000,
+      warnAt: 7000,
+      critAt: 11_000,
       expiresAt: 13_000,
       od: 0.5,
       state: 'OK',
@@ -83,10 +92,10 @@ describe('evaluateRecord', () => {
 
   it('honours custom thresholds', () => {
     const custom = { warnThreshold: 1.5, critThreshold: 2, dropThreshold: 2 };
-    const record = recordAt(0, 1000);
-    expect(evaluateRecord(record, 1499, custom)?.state).toBe('OK');
-    expect(evaluateRecord(record, 1500, custom)?.state).toBe('WARNING');
-    expect(evaluateRecord(record, 2000, custom)).toBeUndefined();
+    const record = recordAt(0, 1000, custom);
+    expect(evaluateRecord(record, 1499)?.state).toBe('OK');
+    expect(evaluateRecord(record, 1500)?.state).toBe('WARNING');
+    expect(evaluateRecord(record, 2000)).toBeUndefined();
   });
 });
 
@@ -94,15 +103,48 @@ describe('dropDeadline', () => {
   it('is lastSeen + drop * T, agreeing with the od rule', () => {
     const record = recordAt(500);
     expect(record.expiresAt).toBe(12_500);
-    expect(
-      evaluateRecord(record, record.expiresAt - 1, thresholds),
-    ).toBeDefined();
-    expect(
-      evaluateRecord(record, record.expiresAt, thresholds),
-    ).toBeUndefined();
+    expect(evaluateRecord(record, record.expiresAt - 1)).toBeDefined();
+    expect(evaluateRecord(record, record.expiresAt)).toBeUndefined();
   });
 
   it('rounds up for fractional thresholds so the index never drops early', () => {
     expect(dropDeadline(0, 1001, { dropThreshold: 2.5 })).toBe(2503);
+  });
+});
+
+describe('stateDeadlines and stateAt', () => {
+  it('put each deadline where od reaches its threshold, for integer times', () => {
+    for (const delayMs of [1, 999, 1000, 2725, 86_401_000]) {
+      const deadlines = stateDeadlines(5000, delayMs, thresholds);
+      for (const [at, threshold] of [
+        [deadlines.warnAt, 3],
+        [deadlines.critAt, 5],
+        [deadlines.expiresAt, 6],
+      ] as const) {
+        expect(
+          overdueRatio(recordAt(5000, delayMs), at),
+        ).toBeGreaterThanOrEqual(threshold);
+        expect(overdueRatio(recordAt(5000, delayMs), at - 1)).toBeLessThan(
+          threshold,
+        );
+      }
+    }
+  });
+
+  it('decide the state by the deadlines alone', () => {
+    const deadlines = { warnAt: 10, critAt: 20, expiresAt: 30 };
+    expect(
+      [9, 10, 19, 20, 29, 30].map((now) => stateAt(deadlines, now)),
+    ).toEqual(['OK', 'WARNING', 'WARNING', 'CRITICAL', 'CRITICAL', undefined]);
+  });
+
+  it('round fractional products up, like the drop deadline', () => {
+    expect(
+      stateDeadlines(0, 1001, {
+        warnThreshold: 1.5,
+        critThreshold: 2.5,
+        dropThreshold: 2.5,
+      }),
+    ).toEqual({ warnAt: 1502, critAt: 2503, expiresAt: 2503 });
   });
 });

@@ -54,27 +54,72 @@ export function dropDeadline(
   return lastSeen + Math.ceil(delayMs * thresholds.dropThreshold);
 }
 
+/** The three instants at which a record changes state, as stored with it. @publicApi */
+export type HeartbeatDeadlines = Pick<
+  HeartbeatRecord,
+  'warnAt' | 'critAt' | 'expiresAt'
+>;
+
 /**
- * Evaluates a record at `now`. Returns `undefined` once the record has reached the drop
- * threshold: every query treats it as absent from that instant on, whether or not the expiry
- * task has removed it yet, so answers never depend on sweep timing.
+ * When a record heartbeating at `lastSeen` with delay `T` becomes WARNING, CRITICAL and dropped:
+ * `lastSeen + ceil(threshold * T)` for each threshold. With integer milliseconds (what clients and
+ * clocks give) that is exactly where `od` reaches the threshold. Stores index records by these
+ * instants, so a count per state at any `now` is a comparison with them, never an evaluation of
+ * every record.
+ *
+ * @publicApi
+ */
+export function stateDeadlines(
+  lastSeen: number,
+  delayMs: number,
+  thresholds: HeartbeatThresholds,
+): HeartbeatDeadlines {
+  return {
+    warnAt: lastSeen + Math.ceil(delayMs * thresholds.warnThreshold),
+    critAt: lastSeen + Math.ceil(delayMs * thresholds.critThreshold),
+    expiresAt: dropDeadline(lastSeen, delayMs, thresholds),
+  };
+}
+
+/**
+ * The state of a record at `now`, decided by its stored deadlines, or `undefined` once it has
+ * reached its drop deadline. Every query (one app, a page, the counts per state, the most overdue)
+ * decides by this rule, so they always agree with each other and with the stores' indexes.
+ *
+ * @publicApi
+ */
+export function stateAt(
+  deadlines: HeartbeatDeadlines,
+  now: number,
+): HeartbeatState | undefined {
+  if (now >= deadlines.expiresAt) return undefined;
+  if (now >= deadlines.critAt) return 'CRITICAL';
+  return now >= deadlines.warnAt ? 'WARNING' : 'OK';
+}
+
+/**
+ * Evaluates a record at `now`. Returns `undefined` once the record has reached its drop deadline:
+ * every query treats it as absent from that instant on, whether or not the expiry task has removed
+ * it yet, so answers never depend on sweep timing. The state comes from the record's deadlines
+ * ({@link stateAt}); `od` is computed for display.
  *
  * @publicApi
  */
 export function evaluateRecord(
   record: HeartbeatRecord,
   now: number,
-  thresholds: HeartbeatThresholds,
 ): HeartbeatAppStatus | undefined {
-  const od = overdueRatio(record, now);
-  if (od >= thresholds.dropThreshold) return undefined;
+  const state = stateAt(record, now);
+  if (state === undefined) return undefined;
   return {
     appId: record.appId,
     lastSeen: record.lastSeen,
     delayMs: record.delayMs,
     registeredAt: record.registeredAt,
+    warnAt: record.warnAt,
+    critAt: record.critAt,
     expiresAt: record.expiresAt,
-    od,
-    state: stateOf(od, thresholds),
+    od: overdueRatio(record, now),
+    state,
   };
 }

@@ -1,6 +1,11 @@
 import { Observable, Subject } from 'rxjs';
+import { overdueRatio } from '../core/status.js';
 import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
+import type {
+  HeartbeatStorePage,
+  HeartbeatStoreStateChange,
+} from '../interfaces/heartbeat-store.interface.js';
 import {
   HeartbeatDeregisteredEvent,
   HeartbeatDroppedEvent,
@@ -22,13 +27,29 @@ export interface HeartbeatEventEmitter {
 /** The reads the tracker makes of the store, already guarded by the registry. @internal */
 export interface HeartbeatRecordReader {
   get(appId: string): Promise<HeartbeatRecord | undefined>;
-  list(): Promise<HeartbeatRecord[]>;
+  page(cursor: string | undefined, limit: number): Promise<HeartbeatStorePage>;
+  /** Present when the store claims state changes itself (shared by several processes). */
+  takeStateChanges?: (
+    since: number,
+    now: number,
+    limit: number,
+  ) => Promise<HeartbeatStoreStateChange[]>;
 }
+
+/** Lets other work run between two store reads of a long walk. */
+const yieldToEventLoop = () =>
+  new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Turns what the registry does into typed events: on `events$`, and on an emitter when one is
- * attached. Per-app state tracking (a watcher of deadlines) starts with the first listener, so a
- * server nobody listens to pays nothing for events on its hot path.
+ * attached. State tracking starts with the first listener, so a server nobody listens to pays
+ * nothing for events on its hot path.
+ *
+ * Two ways to find state changes. A store shared by several processes (Redis) claims them
+ * itself (`takeStateChanges`): each crossing of a threshold is handed to exactly one listening
+ * process, and the way back to OK is reported by the process whose heartbeat ended it. Otherwise
+ * a watcher of deadlines in this process does it, after reading the records already stored page
+ * by page (`readBatchSize` at a time, letting other work run in between).
  *
  * @internal
  */
@@ -38,6 +59,8 @@ export class HeartbeatEventTracker {
   private emitter?: HeartbeatEventEmitter;
   /** Set once anyone listens; from then on every app's state is tracked. */
   private watching = false;
+  /** When this process started listening: nothing that happened before is reported. */
+  private watchingSince = 0;
   /**
    * When the first listener came, while the apps already stored are still to be watched (the
    * next sweep does it, taking their state at that moment as the baseline).
@@ -67,8 +90,15 @@ export class HeartbeatEventTracker {
     this.startWatching();
   }
 
-  /** A heartbeat was stored (`created` when the ID was new). */
-  beat(record: HeartbeatRecord, created: boolean): void {
+  /**
+   * A heartbeat was stored (`created` when the ID was new; `recovered` when a store that claims
+   * state changes says this heartbeat ended a late state it had handed out).
+   */
+  beat(
+    record: HeartbeatRecord,
+    created: boolean,
+    recovered?: 'WARNING' | 'CRITICAL',
+  ): void {
     if (created) {
       this.emit(
         new HeartbeatRegisteredEvent(
@@ -79,7 +109,9 @@ export class HeartbeatEventTracker {
       );
     }
     if (!this.watching) return;
-    const back = this.watcher.beat(record);
+    const back = this.reader.takeStateChanges
+      ? recovered && { from: recovered }
+      : this.watcher.beat(record);
     if (back) {
       this.emit(
         new HeartbeatStateChangedEvent(
@@ -114,15 +146,34 @@ export class HeartbeatEventTracker {
   }
 
   /**
-   * The sweep's part: watch the apps stored before the first listener (once), then report the
-   * late transitions whose time has come, each confirmed against the stored record.
+   * The sweep's part: report the late transitions whose time has come. With a store that claims
+   * them, ask it; otherwise watch the apps stored before the first listener (once, page by page),
+   * then confirm each due transition against the stored record.
    */
   async check(now: number): Promise<void> {
-    if (this.seedFrom !== undefined) {
-      const since = this.seedFrom;
-      for (const record of await this.reader.list()) {
-        this.watcher.seed(record, since);
+    if (this.reader.takeStateChanges) {
+      if (!this.watching) return;
+      const changes = await this.reader.takeStateChanges(
+        this.watchingSince,
+        now,
+        this.options.sweepBatchSize,
+      );
+      for (const { record, from, to } of changes) {
+        this.emit(
+          new HeartbeatStateChangedEvent(
+            record.appId,
+            from,
+            to,
+            overdueRatio(record, now),
+            now,
+            record.lastSeen,
+          ),
+        );
       }
+      return;
+    }
+    if (this.seedFrom !== undefined) {
+      await this.seed(this.seedFrom);
       this.seedFrom = undefined;
     }
     if (this.watcher.size === 0) return;
@@ -160,7 +211,19 @@ export class HeartbeatEventTracker {
   private startWatching(): void {
     if (this.watching) return;
     this.watching = true;
-    this.seedFrom = this.now();
+    this.watchingSince = this.now();
+    if (!this.reader.takeStateChanges) this.seedFrom = this.watchingSince;
+  }
+
+  /** Watches every stored app, with its state at `since` as the baseline, a page at a time. */
+  private async seed(since: number): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.reader.page(cursor, this.options.readBatchSize);
+      for (const record of page.records) this.watcher.seed(record, since);
+      cursor = page.next;
+      if (cursor !== undefined) await yieldToEventLoop();
+    } while (cursor !== undefined);
   }
 
   /** Delivers an event; a failing listener is logged and never reaches the caller. */

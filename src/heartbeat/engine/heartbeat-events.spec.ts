@@ -170,7 +170,7 @@ describe('heartbeat events', () => {
 
     it('checks only apps whose transition is due, not every healthy app', async () => {
       const store = moduleRef.get<InMemoryHeartbeatStore>(HEARTBEAT_STORE);
-      const list = vi.spyOn(store, 'list');
+      const page = vi.spyOn(store, 'page');
       await tick(); // the first tick after the first subscription reads the store, once
       for (let i = 0; i < 500; i++)
         await registry.register(`healthy-${i}`, 60_000);
@@ -180,7 +180,7 @@ describe('heartbeat events', () => {
       await tick();
       await tick();
       expect(get.mock.calls.map(([id]) => id)).toEqual(['late']);
-      expect(list).toHaveBeenCalledTimes(1);
+      expect(page).toHaveBeenCalledTimes(1);
     });
 
     it('tracks apps registered before the first subscription', async () => {

@@ -148,6 +148,94 @@ describe('HeartbeatRegistry (DI, injected clock)', () => {
     );
   });
 
+  it('names at most maxListedIds apps in the host line and counts the rest', async () => {
+    await moduleRef.close();
+    await compile({ maxListedIds: 2 });
+    for (const id of ['a', 'b', 'c', 'd']) await registry.register(id, 60_000);
+    expect(await registry.status()).toBe(
+      'WARNING - multiple (4) applications: [a,b] and 2 more',
+    );
+    await registry.register('gone', 0);
+    clock.advance(6000); // gone: dropped, not yet swept
+    expect(await registry.status()).toBe(
+      'WARNING - multiple (4) applications: [a,b] and 2 more',
+    );
+    for (const id of ['a', 'b', 'c']) await registry.deregister(id);
+    expect(await registry.status()).toMatch(/^OK - fine application \[d\]/);
+  });
+
+  it('reads counts, the most overdue and pages without reading every record', async () => {
+    await registry.register('ok', 60_000);
+    await registry.register('warn', 1000); // T = 2000
+    await registry.register('crit', 0); // T = 1000
+    await registry.register('gone', 0);
+    clock.advance(500);
+    await registry.beat('gone', 0);
+    clock.advance(5600); // warn: od 3.05; crit: od 6.1, dropped; gone: od 5.6
+    await registry.beat('crit', 0);
+    clock.advance(5000); // crit: od 5, CRITICAL; gone: dropped; warn: od 5.55, CRITICAL
+    expect(await registry.counts()).toEqual({
+      total: 3,
+      OK: 1,
+      WARNING: 0,
+      CRITICAL: 2,
+    });
+    expect((await registry.mostOverdue(5)).map((a) => a.appId)).toEqual([
+      'warn',
+      'crit',
+      'ok',
+    ]);
+    expect(
+      (await registry.mostOverdue(5, { state: 'OK' })).map((a) => a.appId),
+    ).toEqual(['ok']);
+    const first = await registry.page({ limit: 2 });
+    expect(first.apps.map((a) => a.appId)).toEqual(['ok', 'warn']);
+    const second = await registry.page({ cursor: first.next, limit: 2 });
+    expect(second).toEqual({
+      apps: [expect.objectContaining({ appId: 'crit' })],
+    });
+    expect(
+      (await registry.page({ state: 'CRITICAL' })).apps.map((a) => a.appId),
+    ).toEqual(['warn', 'crit']);
+    expect(
+      (await registry.page({ idContains: 'r' })).apps.map((a) => a.appId),
+    ).toEqual(['warn', 'crit']);
+  });
+
+  it('stops a filtered page after maxPageScan records, with a cursor to go on', async () => {
+    await moduleRef.close();
+    await compile({ maxPageScan: 3, readBatchSize: 2 });
+    for (let i = 0; i < 8; i++) await registry.register(`app-${i}`, 60_000);
+    await registry.register('late', 0);
+    clock.advance(3000);
+    const seen: string[] = [];
+    let calls = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await registry.page({ cursor, state: 'WARNING' });
+      seen.push(...page.apps.map((a) => a.appId));
+      cursor = page.next;
+      calls++;
+    } while (cursor);
+    expect(seen).toEqual(['late']);
+    expect(calls).toBe(3);
+    const walked: string[] = [];
+    for await (const apps of registry.pages({ idContains: '-' }))
+      walked.push(...apps.map((a) => a.appId));
+    expect(walked).toHaveLength(8);
+  });
+
+  it('refuses a page limit outside 1..maxPageSize', async () => {
+    for (const limit of [0, 1001, 1.5, Number.NaN]) {
+      await expect(registry.page({ limit })).rejects.toMatchObject({
+        kind: 'invalid',
+      });
+      await expect(registry.mostOverdue(limit)).rejects.toMatchObject({
+        kind: 'invalid',
+      });
+    }
+  });
+
   it('validates input on its typed API', async () => {
     await expect(registry.register('', 0)).rejects.toThrow('empty appid');
     await expect(registry.register('x'.repeat(257))).rejects.toThrow(
@@ -195,7 +283,9 @@ describe('HeartbeatRegistry (DI, injected clock)', () => {
     const failing: HeartbeatStore = {
       upsert: () => Promise.reject(new Error('ECONNREFUSED')),
       get: () => Promise.reject(new Error('ECONNREFUSED')),
-      list: () => Promise.reject(new Error('ECONNREFUSED')),
+      page: () => Promise.reject(new Error('ECONNREFUSED')),
+      counts: () => Promise.reject(new Error('ECONNREFUSED')),
+      mostOverdue: () => Promise.reject(new Error('ECONNREFUSED')),
       remove: () => Promise.reject(new Error('ECONNREFUSED')),
       removeExpired: () => Promise.reject(new Error('ECONNREFUSED')),
       count: () => Promise.reject(new Error('ECONNREFUSED')),

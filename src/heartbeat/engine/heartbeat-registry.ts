@@ -3,16 +3,18 @@ import { HeartbeatError, isHeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import {
   formatAppStatusLine,
-  formatHostStatusLine,
+  formatMultipleAppsLine,
   formatUnknownAppLine,
+  NO_CLIENTS_LINE,
   STORE_UNAVAILABLE_LINE,
 } from '../core/nagios.js';
 import { resolveHeartbeatOptions } from '../core/options.js';
 import { validateAppId, validateTimeout } from '../core/protocol.js';
 import {
-  dropDeadline,
   evaluateRecord,
+  stateDeadlines,
   type HeartbeatAppStatus,
+  type HeartbeatState,
 } from '../core/status.js';
 import type { HeartbeatClock } from '../interfaces/clock.interface.js';
 import type {
@@ -20,7 +22,10 @@ import type {
   ResolvedHeartbeatOptions,
 } from '../interfaces/heartbeat-module-options.interface.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
-import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import type {
+  HeartbeatStateCounts,
+  HeartbeatStore,
+} from '../interfaces/heartbeat-store.interface.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
 import {
   HeartbeatEventTracker,
@@ -61,6 +66,49 @@ export interface HeartbeatBeatResult {
   /** `true` when the ID was not known (a first `hb_init`, or a ping after a restart). */
   readonly created: boolean;
 }
+
+/**
+ * Live applications per state at one instant, and their total (see `HeartbeatRegistry.counts`).
+ * @publicApi
+ */
+export type HeartbeatCounts = HeartbeatStateCounts;
+
+/**
+ * What to read with `HeartbeatRegistry.page()`. Every field is optional.
+ * @publicApi
+ */
+export interface HeartbeatPageOptions {
+  /** The `next` of the previous page; without it the first page. */
+  readonly cursor?: string;
+  /** Most apps in the page, from 1 to `maxPageSize`. @default pageSize (100) */
+  readonly limit?: number;
+  /** Only apps in this state. */
+  readonly state?: HeartbeatState;
+  /** Only apps whose ID contains this text (case-sensitive). */
+  readonly idContains?: string;
+}
+
+/**
+ * A page of live applications in registration order.
+ * @publicApi
+ */
+export interface HeartbeatAppPage {
+  readonly apps: HeartbeatAppStatus[];
+  /**
+   * Pass it back as `cursor` for the next page; `undefined` at the end. A filtered page may hold
+   * fewer than `limit` apps (even none) and still have a `next`: it stopped after examining
+   * `maxPageScan` records.
+   */
+  readonly next?: string;
+}
+
+/**
+ * What `HeartbeatRegistry.pages()` walks. @publicApi
+ */
+export type HeartbeatWalkOptions = Pick<
+  HeartbeatPageOptions,
+  'state' | 'idContains'
+>;
 
 /**
  * What `HeartbeatRegistry.create()` takes besides the options.
@@ -114,7 +162,12 @@ export class HeartbeatRegistry {
       options,
       {
         get: (appId) => this.call(() => this.store.get(appId)),
-        list: () => this.call(() => this.store.list()),
+        page: (cursor, limit) =>
+          this.call(() => this.store.page(cursor, limit)),
+        takeStateChanges: store.takeStateChanges
+          ? (since, now, limit) =>
+              this.call(() => store.takeStateChanges!(since, now, limit))
+          : undefined,
       },
       logger,
       () => this.clock.now(),
@@ -169,31 +222,114 @@ export class HeartbeatRegistry {
   async get(appId: string): Promise<HeartbeatAppStatus | undefined> {
     const id = this.checkAppId(appId);
     const record = await this.call(() => this.store.get(id));
-    return record && evaluateRecord(record, this.clock.now(), this.options);
+    return record && evaluateRecord(record, this.clock.now());
   }
 
-  /** The live applications in registration order. */
-  async list(): Promise<HeartbeatAppStatus[]> {
-    const records = await this.call(() => this.store.list());
+  /**
+   * Live applications per state, and their total, at this instant. It reads no record: the store
+   * counts by its deadline indexes (O(log n) on Redis; one pass over typed arrays in memory, a few
+   * milliseconds at a million apps). What a dashboard polls.
+   *
+   * @example
+   * const { total, CRITICAL } = await registry.counts();
+   */
+  async counts(): Promise<HeartbeatCounts> {
     const now = this.clock.now();
+    return this.call(() => this.store.counts(now));
+  }
+
+  /**
+   * Up to `limit` live applications, the most overdue first: every CRITICAL one before any
+   * WARNING one before any OK one; CRITICAL ones by how long they have been critical, WARNING and
+   * OK ones by when they became (or become) late. With one TIMEOUT for every app this is
+   * descending `od`. With `state`, only apps in that state. Costs O(limit) reads from the store's
+   * deadline indexes on Redis, one pass over typed arrays in memory.
+   *
+   * @example
+   * const worst = await registry.mostOverdue(10, { state: 'CRITICAL' });
+   */
+  async mostOverdue(
+    limit = 10,
+    options: { readonly state?: HeartbeatState } = {},
+  ): Promise<HeartbeatAppStatus[]> {
+    const count = this.checkLimit(limit);
+    const now = this.clock.now();
+    const records = await this.call(() =>
+      this.store.mostOverdue(now, count, options.state),
+    );
     const live: HeartbeatAppStatus[] = [];
     for (const record of records) {
-      const status = evaluateRecord(record, now, this.options);
+      const status = evaluateRecord(record, now);
       if (status) live.push(status);
     }
     return live;
   }
 
   /**
+   * One page of live applications in registration order, from `cursor` (the previous page's
+   * `next`). Unfiltered, a page costs O(log n + limit); with `state` or `idContains` the store
+   * is read `readBatchSize` records at a time, at most `maxPageScan` records per call, so a
+   * filter that matches rarely takes several calls (each bounded) to walk the whole registry.
+   * Cursors stay valid while apps come and go; an app registered after a page was read shows up
+   * on a later page.
+   *
+   * @example
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await registry.page({ cursor, limit: 500, state: 'CRITICAL' });
+   *   page.apps.forEach(show);
+   *   cursor = page.next;
+   * } while (cursor);
+   */
+  async page(options: HeartbeatPageOptions = {}): Promise<HeartbeatAppPage> {
+    const limit = this.checkLimit(options.limit ?? this.options.pageSize);
+    return this.readPage(options, limit);
+  }
+
+  /**
+   * Every live application, one store read (`readBatchSize` records) at a time, in registration
+   * order: what `/list` streams. Memory held is one batch, whatever the size of the registry.
+   * Not a snapshot: apps registered while walking may appear, removed ones may still appear.
+   */
+  async *pages(
+    options: HeartbeatWalkOptions = {},
+  ): AsyncGenerator<HeartbeatAppStatus[], void, undefined> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.call(() =>
+        this.store.page(cursor, this.options.readBatchSize),
+      );
+      const now = this.clock.now();
+      const apps: HeartbeatAppStatus[] = [];
+      for (const record of page.records) {
+        const status = this.match(record, now, options);
+        if (status) apps.push(status);
+      }
+      if (apps.length > 0) yield apps;
+      cursor = page.next;
+    } while (cursor !== undefined);
+  }
+
+  /**
+   * Every live application in registration order, in one array. It reads the whole registry (in
+   * batches): fine for tests and small registries; prefer {@link page}, {@link pages},
+   * {@link counts} or {@link mostOverdue} at scale.
+   */
+  async list(): Promise<HeartbeatAppStatus[]> {
+    const all: HeartbeatAppStatus[] = [];
+    for await (const apps of this.pages()) all.push(...apps);
+    return all;
+  }
+
+  /**
    * The Nagios status line: of one application when `appId` is given, otherwise of the host
-   * (none, exactly one, or several applications). While the store is unreachable:
-   * `UNKNOWN - heartbeat store unavailable`.
+   * (none, exactly one, or several applications, naming at most `maxListedIds` of them). It
+   * reads the counts and at most `maxListedIds` records, never the whole registry. While the
+   * store is unreachable: `UNKNOWN - heartbeat store unavailable`.
    */
   async status(appId?: string): Promise<string> {
     try {
-      if (appId === undefined) {
-        return formatHostStatusLine(await this.list(), this.options);
-      }
+      if (appId === undefined) return await this.hostStatus();
       const status = await this.get(appId);
       return status
         ? formatAppStatusLine(status, this.options)
@@ -233,6 +369,86 @@ export class HeartbeatRegistry {
     await this.store.close?.();
   }
 
+  private async readPage(
+    options: HeartbeatPageOptions,
+    limit: number,
+  ): Promise<HeartbeatAppPage> {
+    const filtered =
+      options.state !== undefined || options.idContains !== undefined;
+    const apps: HeartbeatAppStatus[] = [];
+    let cursor = options.cursor;
+    let scanned = 0;
+    for (;;) {
+      const want = filtered ? this.options.readBatchSize : limit - apps.length;
+      const page = await this.call(() => this.store.page(cursor, want));
+      const now = this.clock.now();
+      for (const [i, record] of page.records.entries()) {
+        const status = this.match(record, now, options);
+        if (!status) continue;
+        apps.push(status);
+        if (apps.length === limit) {
+          const more = i < page.records.length - 1 || page.next !== undefined;
+          return more ? { apps, next: page.cursors[i] } : { apps };
+        }
+      }
+      scanned += page.records.length;
+      cursor = page.next;
+      if (cursor === undefined) return { apps };
+      if (scanned >= this.options.maxPageScan) return { apps, next: cursor };
+    }
+  }
+
+  private async hostStatus(): Promise<string> {
+    const { total } = await this.counts();
+    if (total === 1) {
+      const [only] = await this.mostOverdue(1);
+      if (only) return formatAppStatusLine(only, this.options);
+    }
+    if (total <= 1) return NO_CLIENTS_LINE;
+    const named = Math.min(total, this.options.maxListedIds);
+    const ids =
+      named === 0
+        ? []
+        : (await this.readPage({}, named)).apps.map((app) => app.appId);
+    return formatMultipleAppsLine(ids, total);
+  }
+
+  /** The status of a record at `now` when it is live and passes the filters. */
+  private match(
+    record: HeartbeatRecord,
+    now: number,
+    filter: HeartbeatWalkOptions,
+  ): HeartbeatAppStatus | undefined {
+    if (
+      filter.idContains !== undefined &&
+      !record.appId.includes(filter.idContains)
+    ) {
+      return undefined;
+    }
+    const status = evaluateRecord(record, now);
+    if (!status) return undefined;
+    return filter.state === undefined || status.state === filter.state
+      ? status
+      : undefined;
+  }
+
+  private checkLimit(limit: number): number {
+    if (
+      !Number.isSafeInteger(limit) ||
+      limit < 1 ||
+      limit > this.options.maxPageSize
+    ) {
+      throw new HeartbeatError(
+        'invalid',
+        HeartbeatMessages.invalidPageLimit(
+          String(limit),
+          this.options.maxPageSize,
+        ),
+      );
+    }
+    return limit;
+  }
+
   private async checkedBeat(
     counter: 'inits' | 'pings',
     appId: string,
@@ -250,7 +466,7 @@ export class HeartbeatRegistry {
           lastSeen: now,
           delayMs,
           registeredAt: now,
-          expiresAt: dropDeadline(now, delayMs, this.options),
+          ...stateDeadlines(now, delayMs, this.options),
         },
         this.options.maxApps,
       ),
@@ -263,7 +479,7 @@ export class HeartbeatRegistry {
     }
     if (result.dropped) this.reportDrop(result.dropped, now);
     const created = result.status === 'created';
-    this.tracker.beat(result.record, created);
+    this.tracker.beat(result.record, created, result.recovered);
     this.count(counter);
     return { appId: id, delayMs, created };
   }

@@ -9,6 +9,8 @@ function record(lastSeen: number, delayMs = 1000): HeartbeatRecord {
     lastSeen,
     delayMs,
     registeredAt: 0,
+    warnAt: lastSeen + 3 * delayMs,
+    critAt: lastSeen + 5 * delayMs,
     expiresAt: lastSeen + 6 * delayMs,
   };
 }

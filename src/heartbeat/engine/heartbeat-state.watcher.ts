@@ -1,6 +1,7 @@
 import {
   overdueRatio,
-  stateOf,
+  stateAt,
+  stateDeadlines,
   type HeartbeatState,
   type HeartbeatThresholds,
 } from '../core/status.js';
@@ -148,20 +149,18 @@ export class HeartbeatStateWatcher {
    * deadline while CRITICAL (by then the record is gone, or was refreshed elsewhere).
    */
   private nextLook(slot: number): number {
-    const { warnThreshold, critThreshold, dropThreshold } = this.thresholds;
-    const ratio = [warnThreshold, critThreshold, dropThreshold][
+    const deadlines = stateDeadlines(
+      this.lastSeen[slot]!,
+      this.delayMs[slot]!,
+      this.thresholds,
+    );
+    return [deadlines.warnAt, deadlines.critAt, deadlines.expiresAt][
       this.state[slot]!
     ]!;
-    return this.lastSeen[slot]! + this.delayMs[slot]! * ratio;
   }
 
   /** Index into STATES of the state of `record` at `now`; past the drop deadline is CRITICAL. */
   private targetOf(record: HeartbeatRecord, now: number): number {
-    const od = overdueRatio(record, now);
-    return STATES.indexOf(
-      od >= this.thresholds.dropThreshold
-        ? 'CRITICAL'
-        : stateOf(od, this.thresholds),
-    );
+    return STATES.indexOf(stateAt(record, now) ?? 'CRITICAL');
   }
 }

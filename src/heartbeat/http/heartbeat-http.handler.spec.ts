@@ -41,7 +41,7 @@ describe('HeartbeatHttpHandler', () => {
 
   it('leaves the registry unchanged on bad input and counts each refusal', async () => {
     await registry.register('keep', 1000);
-    const before = await store.list();
+    const before = await registry.list();
     const queries = [
       'abc&appid=keep',
       '5&appid=',
@@ -56,7 +56,7 @@ describe('HeartbeatHttpHandler', () => {
         expect(answer.body).toMatch(/^ERROR: [^\n]+$/);
       }
     }
-    expect(await store.list()).toEqual(before);
+    expect(await registry.list()).toEqual(before);
     expect(registry.counters.rejected).toBe(queries.length * 2);
   });
 

@@ -23,6 +23,7 @@ import type { HeartbeatLogger } from '../engine/heartbeat.logger.js';
 import {
   contentTypeOf,
   plainTextHeaders,
+  streamPlainText,
   writePlainText,
   type HeartbeatHttpRequest,
   type PlainTextReply,
@@ -32,13 +33,25 @@ import { readRequestBody } from './request-body.js';
 /** A path the handler answers: a protocol command or a monitoring query. @publicApi */
 export type HeartbeatRoute = HeartbeatCommand | MonitorQuery;
 
-/** A complete plain-text answer, before it is written. @publicApi */
+/** A plain-text answer, before it is written. @publicApi */
 export interface HeartbeatHttpAnswer {
   readonly status: number;
+  /** The body, or its beginning when `more` follows. */
   readonly body: string;
   /** Headers beyond the protocol's own (e.g. `Allow` on a 405). */
   readonly headers?: ReadonlyArray<readonly [string, string]>;
+  /**
+   * The rest of a body too large to hold at once (a `/list` of a large registry): written after
+   * `body` as it comes, chunked, with nothing of it held in memory but the current part.
+   */
+  readonly more?: AsyncIterator<string>;
 }
+
+/**
+ * Up to this many bytes of `/list` are gathered before answering: a list that fits is sent whole
+ * with a `Content-Length`, a longer one is streamed.
+ */
+const LIST_BUFFER_BYTES = 64 * 1024;
 
 /** How the handler matches paths. @publicApi */
 export interface HeartbeatHttpHandlerOptions {
@@ -137,9 +150,12 @@ export class HeartbeatHttpHandler {
         };
       }
       assertMethod(method, MONITOR_METHODS);
+      if (route === 'list') return await this.list(method);
       return {
         status: 200,
-        body: await this.monitor(route as MonitorQuery, query),
+        body: await this.registry.status(
+          parseMonitorAppId(query, this.registry.options),
+        ),
       };
     } catch (error) {
       return this.errorAnswer(error);
@@ -165,18 +181,34 @@ export class HeartbeatHttpHandler {
     };
   }
 
-  /** Writes an answer with the protocol's headers (plain text, CORS, never cached). */
+  /**
+   * Writes an answer with the protocol's headers (plain text, CORS, never cached). An answer with
+   * `more` is streamed; a failure part-way (the store lost) cuts the response off, so the client
+   * sees an incomplete body rather than a short list it could take for the whole.
+   */
   write(
     reply: PlainTextReply | ServerResponse,
     answer: HeartbeatHttpAnswer,
   ): void {
-    writePlainText(
+    if (!answer.more) {
+      writePlainText(
+        reply,
+        answer.status,
+        answer.body,
+        this.headers,
+        answer.headers,
+      );
+      return;
+    }
+    streamPlainText(
       reply,
       answer.status,
       answer.body,
+      answer.more,
       this.headers,
-      answer.headers,
-    );
+    ).catch((error: unknown) => {
+      this.logger.error(`streamed answer cut off: ${String(error)}`);
+    });
   }
 
   private async command(
@@ -208,16 +240,30 @@ export class HeartbeatHttpHandler {
     }
   }
 
-  private async monitor(
-    query: MonitorQuery,
-    rawQuery: string,
-  ): Promise<string> {
-    if (query === 'list') {
-      return formatList((await this.registry.list()).map((s) => s.appId));
+  /**
+   * `/list`: gathers live IDs a store batch at a time; a list that fits in LIST_BUFFER_BYTES is
+   * answered whole, a longer one streams the rest from where it stopped. HEAD stops at once.
+   */
+  private async list(method: string): Promise<HeartbeatHttpAnswer> {
+    const batches = this.registry.pages();
+    let body = '';
+    for (;;) {
+      const batch = await batches.next();
+      if (batch.done) return { status: 200, body };
+      body += formatList(batch.value.map((status) => status.appId));
+      if (body.length >= LIST_BUFFER_BYTES) break;
     }
-    return this.registry.status(
-      parseMonitorAppId(rawQuery, this.registry.options),
-    );
+    if (method.toUpperCase() === 'HEAD') {
+      await batches.return();
+      return { status: 200, body: '', more: emptyIterator() };
+    }
+    return {
+      status: 200,
+      body,
+      more: mapAsync(batches, (apps) =>
+        formatList(apps.map((status) => status.appId)),
+      ),
+    };
   }
 
   private notFound(url: string): HeartbeatHttpAnswer {
@@ -226,4 +272,26 @@ export class HeartbeatHttpHandler {
       body: `ERROR: ${HeartbeatMessages.noRoute(splitTarget(url).path)}`,
     };
   }
+}
+
+function emptyIterator(): AsyncIterator<string> {
+  return {
+    next: () => Promise.resolve({ done: true, value: undefined }),
+  };
+}
+
+function mapAsync<T>(
+  source: AsyncIterator<T>,
+  map: (value: T) => string,
+): AsyncIterator<string> {
+  return {
+    next: async () => {
+      const item = await source.next();
+      return item.done ? item : { done: false, value: map(item.value) };
+    },
+    return: async () => {
+      await source.return?.();
+      return { done: true, value: undefined };
+    },
+  };
 }

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 
 /**
  * The part of a reply object that Express's `Response` and Fastify's `FastifyReply` share, so
@@ -71,6 +73,63 @@ export function writePlainText(
   }
   for (const [name, value] of extraHeaders) reply.header(name, value);
   reply.send(body);
+}
+
+/**
+ * Writes a plain-text answer whose body comes in parts: `first`, then each part of `rest` as it
+ * is produced, chunked (no `Content-Length`). Only the current part is held in memory; the
+ * writer waits for the socket to drain when it is full and otherwise lets other work run between
+ * parts, so a long answer never holds the event loop. A failing `rest` destroys the response (the
+ * client sees a cut-off body, never a complete-looking one) and rejects.
+ * @internal
+ */
+export async function streamPlainText(
+  reply: PlainTextReply | ServerResponse,
+  status: number,
+  first: string,
+  rest: AsyncIterator<string>,
+  headers: readonly string[],
+): Promise<void> {
+  if (!isNodeResponse(reply)) {
+    reply.status(status);
+    for (let i = 0; i < headers.length; i += 2) {
+      reply.header(headers[i]!, headers[i + 1]!);
+    }
+    reply.send(
+      Readable.from(
+        (async function* () {
+          yield first;
+          for (
+            let part = await rest.next();
+            !part.done;
+            part = await rest.next()
+          )
+            yield part.value;
+        })(),
+      ) as unknown as string,
+    );
+    return;
+  }
+  reply.writeHead(status, [...headers]);
+  try {
+    let part: IteratorResult<string> = { done: false, value: first };
+    while (!part.done) {
+      if (reply.destroyed) {
+        await rest.return?.();
+        return;
+      }
+      if (part.value.length > 0 && !reply.write(part.value)) {
+        await Promise.race([once(reply, 'drain'), once(reply, 'close')]);
+      } else {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      part = await rest.next();
+    }
+    reply.end();
+  } catch (error) {
+    reply.destroy();
+    throw error;
+  }
 }
 
 /** Express's response is a Node `ServerResponse`; Fastify's reply only wraps one (`raw`). */

@@ -46,6 +46,35 @@ export interface HeartbeatModuleOptions {
    */
   maxApps?: number;
   /**
+   * Most IDs the host-wide `/status` line names when several apps are registered; the rest are
+   * counted (`WARNING - multiple (N) applications: [A,B,...] and M more`), so the line stays
+   * short whatever the size of the registry.
+   * @default 20
+   */
+  maxListedIds?: number;
+  /**
+   * Apps in one page of `GET /apps` and `registry.page()` when the caller gives no `limit`.
+   * @default 100
+   */
+  pageSize?: number;
+  /**
+   * Largest `limit` a page request may ask for.
+   * @default 1000
+   */
+  maxPageSize?: number;
+  /**
+   * Records one store read returns while `/list` streams, a filtered page is searched or the
+   * event tracker starts: it bounds how long any single store call (one Redis script) takes.
+   * @default 1000
+   */
+  readBatchSize?: number;
+  /**
+   * Most records one filtered page request (`state=`, `idContains`) examines before it answers
+   * with what it found so far and a cursor to continue from.
+   * @default 10000
+   */
+  maxPageScan?: number;
+  /**
    * Maximum length of an application ID, in characters.
    * @default 256
    */

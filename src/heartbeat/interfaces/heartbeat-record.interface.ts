@@ -13,7 +13,14 @@ export interface HeartbeatRecord {
   /** When the application was first seen (kept across pings). */
   readonly registeredAt: number;
   /**
-   * When the record reaches the drop threshold: `lastSeen + drop * delayMs`.
+   * When the record becomes WARNING: `lastSeen + ceil(warn * delayMs)`. Stores index records by
+   * it, so that the number of late apps at any instant is a range count.
+   */
+  readonly warnAt: number;
+  /** When the record becomes CRITICAL: `lastSeen + ceil(crit * delayMs)`; indexed like `warnAt`. */
+  readonly critAt: number;
+  /**
+   * When the record reaches the drop threshold: `lastSeen + ceil(drop * delayMs)`.
    * Stores index records by it so that expiry work is proportional to what expires.
    */
   readonly expiresAt: number;

@@ -1,6 +1,9 @@
 import type { HeartbeatClock } from './clock.interface.js';
 import type { HeartbeatRecord } from './heartbeat-record.interface.js';
 
+/** A state of a live application, as stores compare it with a record's deadlines. @publicApi */
+export type HeartbeatStoreState = 'OK' | 'WARNING' | 'CRITICAL';
+
 /**
  * Outcome of {@link HeartbeatStore.upsert}.
  *
@@ -12,16 +15,66 @@ export type HeartbeatUpsertResult =
       readonly record: HeartbeatRecord;
       /** An expired record this upsert replaced before the expiry task removed it. */
       readonly dropped?: HeartbeatRecord;
+      /**
+       * Stores that implement {@link HeartbeatStore.takeStateChanges}: the late state last
+       * claimed for the record this upsert refreshed (`WARNING` or `CRITICAL`), so that exactly
+       * one caller, the one whose heartbeat ended it, reports the way back to OK.
+       */
+      readonly recovered?: 'WARNING' | 'CRITICAL';
     }
   | { readonly status: 'full' };
+
+/**
+ * Live records per state at one instant, and their total. @publicApi
+ */
+export interface HeartbeatStateCounts {
+  /** Live records: `OK + WARNING + CRITICAL`. */
+  readonly total: number;
+  readonly OK: number;
+  readonly WARNING: number;
+  readonly CRITICAL: number;
+}
+
+/** One page of records in registration order. @publicApi */
+export interface HeartbeatStorePage {
+  /** At most the requested number of records, in registration order. */
+  readonly records: HeartbeatRecord[];
+  /**
+   * `cursors[i]` is where a page that starts right after `records[i]` begins, so a caller that
+   * filters can stop in the middle of a page and resume exactly there.
+   */
+  readonly cursors: string[];
+  /**
+   * Where the next page starts (pass it back as `cursor`); `undefined` when this page reached the
+   * end. Opaque; a cursor stays valid while records are added and removed.
+   */
+  readonly next?: string;
+}
+
+/**
+ * A threshold crossing claimed by one caller of {@link HeartbeatStore.takeStateChanges}.
+ * @publicApi
+ */
+export interface HeartbeatStoreStateChange {
+  /** The record as stored when the change was claimed. */
+  readonly record: HeartbeatRecord;
+  readonly from: 'OK' | 'WARNING';
+  readonly to: 'WARNING' | 'CRITICAL';
+}
 
 /**
  * The storage contract behind the registry. Implementations must be safe to call concurrently
  * and keep each method atomic. Every method may reject with a `HeartbeatError` of kind
  * `unavailable` when the backing service cannot be reached.
  *
- * Stores never evaluate lateness themselves: the registry passes `now` and the drop deadline in,
- * so one rule decides what is alive.
+ * Stores never evaluate lateness themselves: the registry passes each record's deadlines in
+ * (`warnAt`, `critAt`, `expiresAt`), and the reads compare them with `now`. A record is in state
+ * CRITICAL at `now` when `critAt <= now < expiresAt`, WARNING when `warnAt <= now < critAt`, OK
+ * when `now < warnAt`, and absent from every read that takes `now` once `expiresAt <= now`.
+ *
+ * No method reads the whole registry: each one's work is bounded by what it returns (or, for
+ * {@link counts}, logarithmic in the number of records where the store can index it), so that a
+ * shared store is never held by one caller while a million apps are registered.
  *
  * @publicApi
  */
@@ -29,7 +82,7 @@ export interface HeartbeatStore {
   /**
    * Creates or refreshes a record. On refresh `registeredAt` of the existing record is kept.
    * An existing record with `expiresAt <= record.lastSeen` has already been dropped: it is
-   * replaced as if new (`created`, fresh `registeredAt`) and returned as `dropped`.
+   * replaced as if new (`created`, fresh `registeredAt`, listed last) and returned as `dropped`.
    * A new ID is refused with `{ status: 'full' }` when the store already holds `maxApps` records.
    */
   upsert(
@@ -38,8 +91,29 @@ export interface HeartbeatStore {
   ): Promise<HeartbeatUpsertResult>;
   /** One record, or `undefined`. Expired records may still be returned until removed. */
   get(appId: string): Promise<HeartbeatRecord | undefined>;
-  /** All records in registration order. Expired records may still be included until removed. */
-  list(): Promise<HeartbeatRecord[]>;
+  /**
+   * Up to `limit` records in registration order, starting where `cursor` (the `next` of the
+   * previous page) left off, or at the beginning without one. Expired records may still be
+   * included until removed (the registry filters them), so a page can hold fewer live records
+   * than asked for; only a missing `next` means the end. Costs O(log n + limit).
+   */
+  page(cursor: string | undefined, limit: number): Promise<HeartbeatStorePage>;
+  /**
+   * Live records per state at `now`, by comparing `now` with the indexed deadlines.
+   */
+  counts(now: number): Promise<HeartbeatStateCounts>;
+  /**
+   * Up to `limit` live records at `now`, the most overdue first: every CRITICAL record before any
+   * WARNING one before any OK one; within CRITICAL, the longest critical first (ascending
+   * `critAt`); within WARNING and OK, ascending `warnAt` (the longest late first, then the next
+   * to be late). With one TIMEOUT for every app this is descending `od`. Ties in any order.
+   * With `state`, only records in that state.
+   */
+  mostOverdue(
+    now: number,
+    limit: number,
+    state?: HeartbeatStoreState,
+  ): Promise<HeartbeatRecord[]>;
   /** Removes a record; resolves `true` when it existed. */
   remove(appId: string): Promise<boolean>;
   /**
@@ -50,6 +124,19 @@ export interface HeartbeatStore {
   removeExpired(now: number, limit: number): Promise<HeartbeatRecord[]>;
   /** Number of records held (including expired ones not yet removed). */
   count(): Promise<number>;
+  /**
+   * Optional, for stores shared by several processes: claims the threshold crossings (a record's
+   * `warnAt` or `critAt` passing) that happened after `since` and up to `now`, at most `limit`,
+   * in the order they happened, for live records only. Each crossing is returned by exactly one
+   * call across every caller of the store, so each state change is reported once. A store that
+   * implements it also reports `recovered` from {@link upsert}. Without it, the registry tracks
+   * state changes in its own process.
+   */
+  takeStateChanges?(
+    since: number,
+    now: number,
+    limit: number,
+  ): Promise<HeartbeatStoreStateChange[]>;
   /**
    * The clock of a store shared by several processes, so that they all judge lateness by one
    * time source. The registry uses it unless a clock is configured or injected explicitly.

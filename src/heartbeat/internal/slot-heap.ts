@@ -23,6 +23,15 @@ export class SlotHeap {
     return this.length;
   }
 
+  /** Bytes held by the heap's typed arrays. */
+  get byteLength(): number {
+    return (
+      this.deadlines.byteLength +
+      this.heap.byteLength +
+      this.position.byteLength
+    );
+  }
+
   /** Makes room for slots up to `capacity - 1`. */
   grow(capacity: number): void {
     this.deadlines = widen(this.deadlines, capacity);
@@ -60,6 +69,19 @@ export class SlotHeap {
     this.heap[index] = last;
     this.position[last] = index;
     this.siftDown(this.siftUp(index));
+  }
+
+  /** The slot at heap position `index` (`0 <= index < size`): every live slot, in no order. */
+  slotAt(index: number): number {
+    return this.heap[index]!;
+  }
+
+  /** Renumbers a slot in the heap (its owner moved it from `from` to `to`). */
+  move(from: number, to: number): void {
+    const index = this.position[from]!;
+    this.heap[index] = to;
+    this.position[to] = index;
+    this.deadlines[to] = this.deadlines[from]!;
   }
 
   /**

@@ -83,10 +83,9 @@ function ownCopy(id: string): string {
  * A copy of a typed-array column with room for `capacity` slots (what `onGrow` owners call).
  * @internal
  */
-export function widen<T extends Float64Array | Int32Array | Uint8Array>(
-  column: T,
-  capacity: number,
-): T {
+export function widen<
+  T extends Float64Array | Int32Array | Uint32Array | Uint8Array,
+>(column: T, capacity: number): T {
   const wider = new (column.constructor as new (length: number) => T)(capacity);
   wider.set(column);
   return wider;

@@ -122,7 +122,7 @@ describe('registerHeartbeatMetrics', () => {
     await registry.register('a', 0);
     expect(await scrape()).toContain('heartbeat_apps{state="OK"} 1');
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
-    vi.spyOn(store, 'list').mockRejectedValue(new Error('connection lost'));
+    vi.spyOn(store, 'counts').mockRejectedValue(new Error('connection lost'));
     await new Promise((resolve) => setImmediate(resolve)); // a later scrape
     const lines = await scrape();
     expect(lines).toContain('heartbeat_store_up 0');

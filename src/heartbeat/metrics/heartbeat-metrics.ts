@@ -46,56 +46,30 @@ interface Reading {
   readonly series: readonly HeartbeatAppStatus[];
 }
 
-function read(apps: HeartbeatAppStatus[], maxAppSeries: number): Reading {
-  const perState = { OK: 0, WARNING: 0, CRITICAL: 0 };
-  for (const app of apps) perState[app.state]++;
-  return {
-    total: apps.length,
-    perState,
-    series: mostOverdue(apps, maxAppSeries),
-  };
-}
-
 /**
- * The `k` apps with the highest overdue ratio, most overdue first, in O(n log k): no sort of every
- * app per scrape.
+ * Counts per state and the most overdue apps: two bounded reads, whatever the registry's size
+ * (O(log n) and O(maxAppSeries) on Redis).
  */
-function mostOverdue(
-  apps: HeartbeatAppStatus[],
-  k: number,
-): HeartbeatAppStatus[] {
-  const byOd = (a: HeartbeatAppStatus, b: HeartbeatAppStatus) => b.od - a.od;
-  if (apps.length <= k) return [...apps].sort(byOd);
-  // A min-heap on od of the best k so far: its root is the one to replace.
-  const heap: HeartbeatAppStatus[] = [];
-  const sink = (index: number) => {
-    for (;;) {
-      const left = 2 * index + 1;
-      const right = left + 1;
-      let least = index;
-      if (left < heap.length && heap[left]!.od < heap[least]!.od) least = left;
-      if (right < heap.length && heap[right]!.od < heap[least]!.od)
-        least = right;
-      if (least === index) return;
-      [heap[index], heap[least]] = [heap[least]!, heap[index]!];
-      index = least;
-    }
+async function read(
+  registry: HeartbeatRegistry,
+  maxAppSeries: number,
+): Promise<Reading> {
+  const counts = await registry.counts();
+  const series =
+    maxAppSeries > 0 && counts.total > 0
+      ? await registry.mostOverdue(
+          Math.min(maxAppSeries, registry.options.maxPageSize),
+        )
+      : [];
+  return {
+    total: counts.total,
+    perState: {
+      OK: counts.OK,
+      WARNING: counts.WARNING,
+      CRITICAL: counts.CRITICAL,
+    },
+    series,
   };
-  for (const app of apps) {
-    if (heap.length < k) {
-      heap.push(app);
-      for (let i = heap.length - 1; i > 0;) {
-        const parent = (i - 1) >> 1;
-        if (heap[parent]!.od <= heap[i]!.od) break;
-        [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
-        i = parent;
-      }
-    } else if (k > 0 && app.od > heap[0]!.od) {
-      heap[0] = app;
-      sink(0);
-    }
-  }
-  return heap.sort(byOd);
 }
 
 /**
@@ -133,12 +107,8 @@ export function registerHeartbeatMetrics(
   // metrics are still served, and `store_up` says why the rest is missing.
   let reading: Promise<Reading | undefined> | undefined;
   const current = () => {
-    reading ??= registry
-      .list()
-      .then(
-        (apps) => read(apps, maxAppSeries),
-        () => undefined,
-      )
+    reading ??= read(registry, maxAppSeries)
+      .catch(() => undefined)
       .finally(() => {
         setImmediate(() => (reading = undefined));
       });
@@ -198,7 +168,7 @@ export function registerHeartbeatMetrics(
     async collect() {
       this.reset();
       const now = await current();
-      if (now) this.set(Math.max(0, now.total - maxAppSeries));
+      if (now) this.set(Math.max(0, now.total - now.series.length));
     },
   });
 

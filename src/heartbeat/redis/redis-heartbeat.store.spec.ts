@@ -7,7 +7,7 @@ import {
 } from '../../../test/support/redis.js';
 import { runHeartbeatStoreContract } from '../../../test/support/heartbeat-store.contract.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
-import { RedisHeartbeatStore } from './redis-heartbeat.store.js';
+import { RedisHeartbeatStore, redisKeys } from './redis-heartbeat.store.js';
 import { RedisTimeClock } from './redis-time.clock.js';
 
 describeWithRedis('RedisHeartbeatStore', () => {
@@ -24,6 +24,16 @@ describeWithRedis('RedisHeartbeatStore', () => {
       await deleteKeys(prefixes.get(store)!);
       await store.close?.();
     },
+    claimsStateChanges: true,
+  });
+
+  it('keeps every key in one cluster slot: the prefix tag, or {hb}', () => {
+    expect(redisKeys('heartbeat:').slice(0, 2)).toEqual([
+      'heartbeat:{hb}:apps',
+      'heartbeat:{hb}:deadlines',
+    ]);
+    expect(redisKeys('team-a:{a}:')[0]).toBe('team-a:{a}:apps');
+    expect(redisKeys('odd{}:')[0]).toBe('odd{}:{hb}:apps');
   });
 
   async function waitReady(
@@ -49,16 +59,20 @@ describeWithRedis('RedisHeartbeatStore', () => {
     const client = new Redis(REDIS_URL);
     try {
       await store.upsert(
-        { appId: 'a', lastSeen: 1, delayMs: 1, registeredAt: 1, expiresAt: 7 },
+        {
+          appId: 'a',
+          lastSeen: 1,
+          delayMs: 1,
+          registeredAt: 1,
+          warnAt: 4,
+          critAt: 6,
+          expiresAt: 7,
+        },
         10,
       );
+      await store.takeStateChanges(0, 5, 10);
       expect((await client.keys(`${keyPrefix}*`)).sort()).toEqual(
-        [
-          `${keyPrefix}apps`,
-          `${keyPrefix}deadlines`,
-          `${keyPrefix}order`,
-          `${keyPrefix}seq`,
-        ].sort(),
+        redisKeys(keyPrefix).sort(),
       );
     } finally {
       await deleteKeys(keyPrefix);

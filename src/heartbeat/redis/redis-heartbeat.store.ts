@@ -1,4 +1,10 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import {
+  Cluster,
+  Redis,
+  type ClusterNode,
+  type ClusterOptions,
+  type RedisOptions,
+} from 'ioredis';
 import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import {
@@ -7,13 +13,21 @@ import {
 } from '../engine/heartbeat.logger.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type {
+  HeartbeatStateCounts,
   HeartbeatStore,
+  HeartbeatStorePage,
+  HeartbeatStoreState,
+  HeartbeatStoreStateChange,
   HeartbeatUpsertResult,
 } from '../interfaces/heartbeat-store.interface.js';
 import {
-  LIST_SCRIPT,
+  COUNTS_SCRIPT,
+  MOST_OVERDUE_SCRIPT,
+  PAGE_SCRIPT,
+  REDIS_KEY_NAMES,
   REMOVE_EXPIRED_SCRIPT,
   REMOVE_SCRIPT,
+  TAKE_STATE_CHANGES_SCRIPT,
   UPSERT_SCRIPT,
   type RedisScript,
 } from './redis-heartbeat.scripts.js';
@@ -22,21 +36,39 @@ import {
   type RedisTimeClockOptions,
 } from './redis-time.clock.js';
 
-/** Options of {@link RedisHeartbeatStore}: an existing client or a URL to connect to. @publicApi */
+/**
+ * Options of {@link RedisHeartbeatStore}: an existing client (standalone or cluster), a URL, or
+ * the nodes of a Redis Cluster to connect to.
+ * @publicApi
+ */
 export type RedisHeartbeatStoreOptions = (
   | {
-      /** A client you own; the store never closes it. */
-      client: Redis;
+      /** A client you own (`Redis` or `Cluster`); the store never closes it. */
+      client: Redis | Cluster;
       url?: never;
+      nodes?: never;
     }
   | {
       /** `redis://[:password@]host:port/db`; the store opens and closes this connection. */
       url: string;
       client?: never;
+      nodes?: never;
+    }
+  | {
+      /**
+       * Some nodes of a Redis Cluster (`'host:port'` or `{ host, port }`); the store opens and
+       * closes a cluster client that discovers the rest.
+       */
+      nodes: ReadonlyArray<ClusterNode>;
+      client?: never;
+      url?: never;
     }
 ) & {
   /**
-   * Prefix of every key the store writes.
+   * Prefix of every key the store writes. Every key also carries one Redis Cluster hash tag, so
+   * that each script's keys live in one slot: the prefix's own `{tag}` when it has one, else
+   * `{hb}` after it (`heartbeat:{hb}:apps`). Give registries that share a cluster a tag each
+   * (`team-a:{hb-a}:`) to put them in different slots.
    * @default 'heartbeat:'
    */
   keyPrefix?: string;
@@ -46,6 +78,12 @@ export type RedisHeartbeatStoreOptions = (
    * @default 1000
    */
   commandTimeoutMs?: number;
+  /**
+   * Password (and user name) for the connections the store opens to cluster nodes; a `url`
+   * carries its own.
+   */
+  password?: string;
+  username?: string;
   /** Options of the shared Redis clock. */
   clock?: RedisTimeClockOptions;
   /**
@@ -58,10 +96,14 @@ export type RedisHeartbeatStoreOptions = (
 const DEFAULT_KEY_PREFIX = 'heartbeat:';
 
 /**
- * A `HeartbeatStore` on Redis, for several replicas behind a load balancer or state that
- * survives a restart. Each update is one Lua script (atomic across keys); records expire through
- * a sorted set by drop deadline, so the expiry work is proportional to what expires. Replicas
- * judge lateness by Redis time ({@link RedisTimeClock}, exposed as `clock`).
+ * A `HeartbeatStore` on Redis or Redis Cluster, for several replicas behind a load balancer or
+ * state that survives a restart. Each update is one Lua script (atomic across keys, all in one
+ * hash slot); records are indexed by each state deadline in sorted sets, so counts per state are
+ * O(log n), and every read is bounded by what it returns: no script walks the registry, so Redis
+ * is never held for long at a million apps. Replicas judge lateness by Redis time
+ * ({@link RedisTimeClock}, exposed as `clock`) and claim each drop and each state change in a
+ * script, so each is reported by exactly one replica. Connections the store opens pipeline
+ * concurrent commands automatically (one write per event-loop turn).
  *
  * While Redis is unreachable every operation fails fast with a `HeartbeatError` of kind
  * `unavailable` (503); the connection is retried in the background and service resumes by itself.
@@ -73,9 +115,9 @@ const DEFAULT_KEY_PREFIX = 'heartbeat:';
 export class RedisHeartbeatStore implements HeartbeatStore {
   /** The Redis-time clock that replicas on this Redis share. */
   readonly clock: RedisTimeClock;
-  private readonly client: Redis;
+  private readonly client: Redis | Cluster;
   private readonly ownsClient: boolean;
-  private readonly keys: readonly [string, string, string, string];
+  private readonly keys: readonly string[];
   private readonly logger: HeartbeatLogger;
   private reportedDown = false;
   private closed = false;
@@ -83,20 +125,19 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   constructor(options: RedisHeartbeatStoreOptions) {
     const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.logger = options.logger ?? consoleHeartbeatLogger;
-    this.keys = [
-      `${prefix}apps`,
-      `${prefix}deadlines`,
-      `${prefix}order`,
-      `${prefix}seq`,
-    ];
+    this.keys = redisKeys(prefix);
+    const commandTimeout = options.commandTimeoutMs ?? 1000;
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
-    } else {
-      this.client = new Redis(
-        options.url,
-        redisOptions(options.commandTimeoutMs ?? 1000),
+    } else if (options.nodes) {
+      this.client = new Cluster(
+        [...options.nodes],
+        clusterOptions(commandTimeout, options),
       );
+      this.ownsClient = true;
+    } else {
+      this.client = new Redis(options.url, redisOptions(commandTimeout));
       this.ownsClient = true;
     }
     this.clock = new RedisTimeClock(this.client, options.clock);
@@ -119,37 +160,160 @@ export class RedisHeartbeatStore implements HeartbeatStore {
       String(record.lastSeen),
       String(record.delayMs),
       String(record.registeredAt),
+      String(record.warnAt),
+      String(record.critAt),
       String(record.expiresAt),
       String(maxApps),
     ]);
     if (!Array.isArray(reply) || typeof reply[0] !== 'string')
       throw badReply('upsert', reply);
-    const [status, packed, dropped] = reply as unknown[];
+    const [status, packed, dropped, recovered] = reply as unknown[];
     if (status === 'full') return { status };
     if (
       (status !== 'created' && status !== 'updated') ||
-      typeof packed !== 'string'
+      typeof packed !== 'string' ||
+      typeof dropped !== 'string' ||
+      (recovered !== '' && recovered !== 'WARNING' && recovered !== 'CRITICAL')
     ) {
       throw badReply('upsert', reply);
     }
     return {
       status,
       record: unpack(record.appId, packed),
-      ...(typeof dropped === 'string' && {
-        dropped: unpack(record.appId, dropped),
-      }),
+      ...(dropped !== '' && { dropped: unpack(record.appId, dropped) }),
+      ...(recovered !== '' && { recovered }),
     };
   }
 
   async get(appId: string): Promise<HeartbeatRecord | undefined> {
     const packed = await this.command(() =>
-      this.client.hget(this.keys[0], appId),
+      this.client.hget(this.keys[0]!, appId),
     );
     return packed === null ? undefined : unpack(appId, packed);
   }
 
-  async list(): Promise<HeartbeatRecord[]> {
-    return unpackPairs('list', await this.eval(LIST_SCRIPT, []));
+  async page(
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<HeartbeatStorePage> {
+    const from = cursor === undefined ? '0' : String(parseCursor(cursor));
+    const reply = await this.eval(PAGE_SCRIPT, [from, String(limit)]);
+    if (!Array.isArray(reply) || (reply.length - 1) % 3 !== 0)
+      throw badReply('page', reply);
+    const records: HeartbeatRecord[] = [];
+    const cursors: string[] = [];
+    for (let i = 1; i < reply.length; i += 3) {
+      const [appId, packed, seq] = [reply[i], reply[i + 1], reply[i + 2]];
+      if (
+        typeof appId !== 'string' ||
+        typeof packed !== 'string' ||
+        typeof seq !== 'string'
+      ) {
+        throw badReply('page', reply);
+      }
+      records.push(unpack(appId, packed));
+      cursors.push(String(Number(seq) + 1));
+    }
+    const next = cursors.at(-1);
+    return reply[0] === 1 && next !== undefined
+      ? { records, cursors, next }
+      : { records, cursors };
+  }
+
+  async counts(now: number): Promise<HeartbeatStateCounts> {
+    const reply = await this.eval(COUNTS_SCRIPT, [String(now)]);
+    if (
+      !Array.isArray(reply) ||
+      reply.length !== 4 ||
+      reply.some((n) => typeof n !== 'number')
+    ) {
+      throw badReply('counts', reply);
+    }
+    const [records, expired, warned, critical] = reply as number[] as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    return {
+      total: records - expired,
+      OK: records - warned,
+      WARNING: warned - critical,
+      CRITICAL: critical - expired,
+    };
+  }
+
+  async mostOverdue(
+    now: number,
+    limit: number,
+    state?: HeartbeatStoreState,
+  ): Promise<HeartbeatRecord[]> {
+    const found = new Map<string, HeartbeatRecord>();
+    let phase = state === 'OK' ? 'ok' : state === 'WARNING' ? 'warn' : 'crit';
+    let rank = 0;
+    // Each call examines a bounded window of one index; ranks may shift between calls when
+    // records come and go, hence the Map (no duplicates).
+    while (phase !== '' && found.size < limit) {
+      const reply = await this.eval(MOST_OVERDUE_SCRIPT, [
+        String(now),
+        String(limit - found.size),
+        state ?? '',
+        phase,
+        String(rank),
+        String(MOST_OVERDUE_BUDGET),
+      ]);
+      if (
+        !Array.isArray(reply) ||
+        typeof reply[0] !== 'string' ||
+        typeof reply[1] !== 'number' ||
+        reply.length % 2 !== 0
+      ) {
+        throw badReply('mostOverdue', reply);
+      }
+      for (const record of unpackPairs('mostOverdue', reply.slice(2))) {
+        if (found.size < limit) found.set(record.appId, record);
+      }
+      [phase, rank] = [reply[0], reply[1]];
+    }
+    return [...found.values()];
+  }
+
+  /**
+   * Claims the threshold crossings since the last claim by any replica (at least `since`), so
+   * each state change is reported by exactly one replica. See the store contract.
+   */
+  async takeStateChanges(
+    since: number,
+    now: number,
+    limit: number,
+  ): Promise<HeartbeatStoreStateChange[]> {
+    const reply = await this.eval(TAKE_STATE_CHANGES_SCRIPT, [
+      String(since),
+      String(now),
+      String(limit),
+    ]);
+    if (!Array.isArray(reply) || reply.length % 3 !== 0)
+      throw badReply('takeStateChanges', reply);
+    const changes: Array<HeartbeatStoreStateChange & { at: number }> = [];
+    for (let i = 0; i < reply.length; i += 3) {
+      const [kind, appId, packed] = [reply[i], reply[i + 1], reply[i + 2]];
+      if (
+        (kind !== 'warn' && kind !== 'crit') ||
+        typeof appId !== 'string' ||
+        typeof packed !== 'string'
+      ) {
+        throw badReply('takeStateChanges', reply);
+      }
+      const record = unpack(appId, packed);
+      changes.push(
+        kind === 'warn'
+          ? { record, from: 'OK', to: 'WARNING', at: record.warnAt }
+          : { record, from: 'WARNING', to: 'CRITICAL', at: record.critAt },
+      );
+    }
+    // In the order they happened; an app's WARNING comes before its CRITICAL.
+    changes.sort((a, b) => a.at - b.at);
+    return changes.map(({ record, from, to }) => ({ record, from, to }));
   }
 
   async remove(appId: string): Promise<boolean> {
@@ -164,7 +328,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   }
 
   count(): Promise<number> {
-    return this.command(() => this.client.hlen(this.keys[0]));
+    return this.command(() => this.client.hlen(this.keys[0]!));
   }
 
   /** Stops the clock and closes the connection if the store opened it. */
@@ -225,8 +389,53 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   }
 }
 
+/** Index entries one mostOverdue script examines at most (about a millisecond of Redis). */
+const MOST_OVERDUE_BUDGET = 1000;
+
+/**
+ * The store's keys under `prefix`, all with one hash tag: the prefix's own `{tag}` if it has
+ * one, else `{hb}`.
+ * @internal
+ */
+export function redisKeys(prefix: string): string[] {
+  const tagged = /\{[^{}]+\}/.test(prefix) ? prefix : `${prefix}{hb}:`;
+  return REDIS_KEY_NAMES.map((name) => `${tagged}${name}`);
+}
+
+/** A page cursor of this store: the registration sequence number to resume at. */
+function parseCursor(cursor: string): number {
+  if (!/^[0-9]{1,15}$/.test(cursor)) {
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.invalidCursor(cursor),
+    );
+  }
+  return Number(cursor);
+}
+
+function clusterOptions(
+  commandTimeout: number,
+  options: { password?: string; username?: string },
+): ClusterOptions {
+  const { retryStrategy, ...node } = redisOptions(commandTimeout);
+  return {
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    clusterRetryStrategy:
+      retryStrategy as ClusterOptions['clusterRetryStrategy'],
+    redisOptions: {
+      ...node,
+      ...(options.password !== undefined && { password: options.password }),
+      ...(options.username !== undefined && { username: options.username }),
+    },
+  };
+}
+
 function redisOptions(commandTimeout: number): RedisOptions {
   return {
+    // Commands issued in one event-loop turn go out as one pipeline: under load, many heartbeats
+    // share a write and a read instead of one round of system calls each.
+    enableAutoPipelining: true,
     // Without a queue, commands issued while disconnected fail at once instead of waiting.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -252,16 +461,20 @@ function badReply(operation: string, reply: unknown): Error {
 
 function unpack(appId: string, packed: string): HeartbeatRecord {
   const fields = packed.split(',').map(Number);
-  if (fields.length !== 4 || fields.some((n) => !Number.isFinite(n))) {
+  if (fields.length !== 6 || fields.some((n) => !Number.isFinite(n))) {
     throw badReply('record', packed);
   }
-  const [lastSeen, delayMs, registeredAt, expiresAt] = fields as [
-    number,
-    number,
-    number,
-    number,
-  ];
-  return { appId, lastSeen, delayMs, registeredAt, expiresAt };
+  const [lastSeen, delayMs, registeredAt, warnAt, critAt, expiresAt] =
+    fields as [number, number, number, number, number, number];
+  return {
+    appId,
+    lastSeen,
+    delayMs,
+    registeredAt,
+    warnAt,
+    critAt,
+    expiresAt,
+  };
 }
 
 function unpackPairs(operation: string, reply: unknown): HeartbeatRecord[] {

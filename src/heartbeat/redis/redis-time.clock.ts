@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { systemClock } from '../engine/heartbeat.clock.js';
 import type { HeartbeatClock } from '../interfaces/clock.interface.js';
 
@@ -30,7 +30,7 @@ export class RedisTimeClock implements HeartbeatClock {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: Pick<Redis | Cluster, 'time'>,
     options: RedisTimeClockOptions = {},
   ) {
     this.base = options.base ?? systemClock;

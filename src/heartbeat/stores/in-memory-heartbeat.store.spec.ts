@@ -10,7 +10,15 @@ describe('InMemoryHeartbeatStore', () => {
   it('close() empties it', async () => {
     const store = new InMemoryHeartbeatStore();
     await store.upsert(
-      { appId: 'a', lastSeen: 0, delayMs: 1, registeredAt: 0, expiresAt: 6 },
+      {
+        appId: 'a',
+        lastSeen: 0,
+        delayMs: 1,
+        registeredAt: 0,
+        warnAt: 3,
+        critAt: 5,
+        expiresAt: 6,
+      },
       1,
     );
     await store.close();

@@ -66,7 +66,7 @@ describe('HeartbeatHealthIndicator', () => {
     const store = moduleRef.get<HeartbeatStore>(HEARTBEAT_STORE);
     vi.spyOn(Logger.prototype, 'error').mockImplementation(() => {});
     vi.spyOn(store, 'get').mockRejectedValue(new Error('ECONNREFUSED'));
-    vi.spyOn(store, 'list').mockRejectedValue(new Error('ECONNREFUSED'));
+    vi.spyOn(store, 'counts').mockRejectedValue(new Error('ECONNREFUSED'));
     expect(await indicator.isNotCritical('x', 'x')).toEqual({
       x: { status: 'down', appId: 'x', message: 'store unavailable' },
     });

@@ -52,7 +52,8 @@ export class HeartbeatHealthIndicator {
   /**
    * Up unless some application is CRITICAL, or the store is unreachable. The result counts the
    * apps per state and names the most overdue WARNING and CRITICAL ones, at most `maxListed` of
-   * each, so that a flood of dead IDs cannot blow up the health response.
+   * each, so that a flood of dead IDs cannot blow up the health response. It reads the counts and
+   * at most `2 * maxListed` records, never the whole registry.
    */
   async noneCritical<const Key extends string>(
     key: Key,
@@ -60,22 +61,20 @@ export class HeartbeatHealthIndicator {
   ) {
     const check = this.health.check(key);
     try {
-      const live = await this.registry.list();
-      const counts = { OK: 0, WARNING: 0, CRITICAL: 0 };
-      for (const app of live) counts[app.state]++;
-      const listed = (state: HeartbeatState) =>
-        live
-          .filter((app) => app.state === state)
-          .sort((a, b) => b.od - a.od)
-          .slice(0, maxListed)
-          .map((app) => app.appId);
+      const counts = await this.registry.counts();
+      const listed = async (state: HeartbeatState, count: number) =>
+        maxListed > 0 && count > 0
+          ? (await this.registry.mostOverdue(maxListed, { state })).map(
+              (app) => app.appId,
+            )
+          : [];
       const data = {
-        apps: live.length,
+        apps: counts.total,
         ok: counts.OK,
         warning: counts.WARNING,
         critical: counts.CRITICAL,
-        warningApps: listed('WARNING'),
-        criticalApps: listed('CRITICAL'),
+        warningApps: await listed('WARNING', counts.WARNING),
+        criticalApps: await listed('CRITICAL', counts.CRITICAL),
       };
       return data.critical > 0 ? check.down(data) : check.up(data);
     } catch (error) {

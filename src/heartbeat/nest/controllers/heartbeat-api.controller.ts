@@ -4,8 +4,14 @@ import {
   HttpException,
   NotFoundException,
   Param,
+  Query,
 } from '@nestjs/common';
-import { errorResponse, isHeartbeatError } from '../../core/errors.js';
+import {
+  errorResponse,
+  HeartbeatError,
+  isHeartbeatError,
+} from '../../core/errors.js';
+import { HeartbeatMessages } from '../../core/messages.js';
 import { formatUnknownAppLine } from '../../core/nagios.js';
 import type { HeartbeatAppStatus, HeartbeatState } from '../../core/status.js';
 import { HeartbeatRegistry } from '../../engine/heartbeat-registry.js';
@@ -30,9 +36,36 @@ export interface HeartbeatAppView {
 }
 
 /**
- * A JSON view of the registry for tools that prefer it to Nagios text: `GET apps` and
- * `GET apps/:id`. Mounted with the `api` extra. Unlike the protocol routes it answers in the
- * host's JSON conventions (interceptors and exception filters apply).
+ * A page of `GET apps`: at most `limit` apps in registration order, and the cursor of the next
+ * page (`null` at the end).
+ * @publicApi
+ */
+export interface HeartbeatAppListView {
+  readonly apps: HeartbeatAppView[];
+  /** Pass as `cursor` to get the next page; `null` when this page reached the end. */
+  readonly next: string | null;
+}
+
+/** The query of `GET apps`, as received. @publicApi */
+export interface HeartbeatAppListQuery {
+  /** Most apps in the page, 1 to `maxPageSize`; default `pageSize`. */
+  readonly limit?: string;
+  /** The `next` of the previous page. */
+  readonly cursor?: string;
+  /** `OK`, `WARNING` or `CRITICAL`: only apps in that state. */
+  readonly state?: string;
+  /** Only apps whose ID contains this text. */
+  readonly idContains?: string;
+}
+
+const STATES: readonly string[] = ['OK', 'WARNING', 'CRITICAL'];
+
+/**
+ * A JSON view of the registry for tools that prefer it to Nagios text: `GET apps` (paged:
+ * `limit`, `cursor`, `state`, `idContains`) and `GET apps/:id`. Mounted with the `api` extra.
+ * Unlike the protocol routes it answers in the host's JSON conventions (interceptors and
+ * exception filters apply). A page never reads more than `maxPageScan` records, so no request
+ * grows with the registry.
  *
  * @publicApi
  */
@@ -41,9 +74,21 @@ export class HeartbeatApiController {
   constructor(private readonly registry: HeartbeatRegistry) {}
 
   @Get()
-  async list(): Promise<{ apps: HeartbeatAppView[] }> {
-    const live = await this.guard(() => this.registry.list());
-    return { apps: live.map((status) => this.view(status)) };
+  async list(
+    @Query() query: HeartbeatAppListQuery = {},
+  ): Promise<HeartbeatAppListView> {
+    const page = await this.guard(() =>
+      this.registry.page({
+        cursor: single('cursor', query.cursor),
+        limit: this.limitOf(single('limit', query.limit)),
+        state: stateOf(single('state', query.state)),
+        idContains: single('idContains', query.idContains),
+      }),
+    );
+    return {
+      apps: page.apps.map((status) => this.view(status)),
+      next: page.next ?? null,
+    };
   }
 
   @Get(':id')
@@ -66,6 +111,18 @@ export class HeartbeatApiController {
     };
   }
 
+  private limitOf(raw: string | undefined): number | undefined {
+    if (raw === undefined) return undefined;
+    const { maxPageSize } = this.registry.options;
+    if (!/^[0-9]{1,7}$/.test(raw)) {
+      throw new HttpException(
+        HeartbeatMessages.invalidPageLimit(raw, maxPageSize),
+        400,
+      );
+    }
+    return Number(raw);
+  }
+
   /** Typed heartbeat errors become HTTP exceptions with the same status and message. */
   private async guard<T>(operation: () => Promise<T>): Promise<T> {
     try {
@@ -76,4 +133,21 @@ export class HeartbeatApiController {
       throw new HttpException(error.message, status);
     }
   }
+}
+
+/** A query parameter given once; repeated ones (`?a=1&a=2`) are refused. */
+function single(name: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new HeartbeatError(
+    'invalid',
+    HeartbeatMessages.repeatedParameter(name),
+  );
+}
+
+function stateOf(raw: string | undefined): HeartbeatState | undefined {
+  if (raw === undefined) return undefined;
+  if (!STATES.includes(raw)) {
+    throw new HttpException(HeartbeatMessages.invalidStateFilter(raw), 400);
+  }
+  return raw as HeartbeatState;
 }
