@@ -147,20 +147,37 @@ describe('REDIS_URL', () => {
       'REDIS_URL=localhost:6379 is not a redis:// or rediss:// URL',
     );
   });
-});
 
-describe('HB_ADAPTER', () => {
-  it.each([
-    [{}, 'express'],
-    [{ HB_ADAPTER: 'express' }, 'express'],
-    [{ HB_ADAPTER: 'fastify' }, 'fastify'],
-  ])('%j -> %s', (env, adapter) => {
-    expect(loadAppConfig(env).adapter).toBe(adapter);
+  it('takes the nodes of a Redis Cluster from REDIS_CLUSTER_NODES', () => {
+    expect(
+      loadAppConfig({
+        REDIS_CLUSTER_NODES: ' 10.0.0.1:7000, redis-b:7001,[::1]:7002',
+        REDIS_PASSWORD: 'secret',
+        HB_REDIS_PREFIX: 'hb:{prod}:',
+      }).redis,
+    ).toEqual({
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-b', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      password: 'secret',
+      keyPrefix: 'hb:{prod}:',
+    });
   });
 
-  it('refuses anything else', () => {
-    expect(() => loadAppConfig({ HB_ADAPTER: 'koa' })).toThrow(
-      'HB_ADAPTER=koa is not one of express, fastify',
+  it('refuses a malformed cluster node, or both REDIS_URL and REDIS_CLUSTER_NODES', () => {
+    expect(() => loadAppConfig({ REDIS_CLUSTER_NODES: 'a:1,b' })).toThrow(
+      'REDIS_CLUSTER_NODES: b is not a host:port address',
     );
+    expect(() => loadAppConfig({ REDIS_CLUSTER_NODES: 'a:70000' })).toThrow(
+      'a:70000 is not a host:port address',
+    );
+    expect(() =>
+      loadAppConfig({
+        REDIS_URL: 'redis://a:1',
+        REDIS_CLUSTER_NODES: 'a:1',
+      }),
+    ).toThrow('REDIS_URL and REDIS_CLUSTER_NODES are both set');
   });
 });

@@ -12,9 +12,24 @@ export interface AppConfig {
   readonly heartbeat: ResolvedHeartbeatOptions;
   /** `HB_ADAPTER`: the HTTP platform. */
   readonly adapter: 'express' | 'fastify';
-  /** `REDIS_URL`: keep the registry in Redis instead of memory. */
-  readonly redis?: { readonly url: string; readonly keyPrefix?: string };
+  /**
+   * `REDIS_URL` (one Redis) or `REDIS_CLUSTER_NODES` (a Redis Cluster): keep the registry there
+   * instead of in memory.
+   */
+  readonly redis?: RedisConfig;
 }
+
+/** Where the standalone server keeps its registry in Redis. */
+export type RedisConfig = (
+  | { readonly url: string; readonly nodes?: never }
+  | {
+      /** Cluster nodes to start from, `host:port` each. */
+      readonly nodes: ReadonlyArray<{ host: string; port: number }>;
+      readonly url?: never;
+      /** `REDIS_PASSWORD`, for the cluster's nodes. */
+      readonly password?: string;
+    }
+) & { readonly keyPrefix?: string };
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8888;
@@ -124,13 +139,45 @@ function adapterFromEnv(env: Env): AppConfig['adapter'] {
   return adapter;
 }
 
-/** `REDIS_URL` (`redis://` or `rediss://`) and `HB_REDIS_PREFIX`. */
+/**
+ * `REDIS_URL` (`redis://` or `rediss://`), or `REDIS_CLUSTER_NODES` (`host:port,host:port,...`,
+ * with `REDIS_PASSWORD` when the cluster needs one), and `HB_REDIS_PREFIX`. Both at once is a
+ * mistake, refused by name.
+ */
 function redisFromEnv(env: Env): Pick<AppConfig, 'redis'> {
   const url = env.REDIS_URL?.trim();
+  const clusterNodes = env.REDIS_CLUSTER_NODES?.trim();
+  if (url && clusterNodes) {
+    throw new Error(
+      'REDIS_URL and REDIS_CLUSTER_NODES are both set: give one of them',
+    );
+  }
+  const keyPrefix = env.HB_REDIS_PREFIX?.trim() || undefined;
+  const prefix = keyPrefix ? { keyPrefix } : {};
+  if (clusterNodes) {
+    const password = env.REDIS_PASSWORD || undefined;
+    return {
+      redis: {
+        nodes: clusterNodes.split(',').map((node) => nodeFrom(node.trim())),
+        ...(password && { password }),
+        ...prefix,
+      },
+    };
+  }
   if (!url) return {};
   if (!/^rediss?:\/\//.test(url)) {
     throw new Error(`REDIS_URL=${url} is not a redis:// or rediss:// URL`);
   }
-  const keyPrefix = env.HB_REDIS_PREFIX?.trim() || undefined;
-  return { redis: { url, ...(keyPrefix && { keyPrefix }) } };
+  return { redis: { url, ...prefix } };
+}
+
+function nodeFrom(node: string): { host: string; port: number } {
+  const match = /^(.+):([0-9]+)$/.exec(node);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port < 1 || port > 65535) {
+    throw new Error(
+      `REDIS_CLUSTER_NODES: ${node || '(empty)'} is not a host:port address`,
+    );
+  }
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }

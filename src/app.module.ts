@@ -15,13 +15,17 @@ async function createStore(
 ): Promise<HeartbeatStore | undefined> {
   if (!config.redis) return undefined;
   const { RedisHeartbeatStore } = await import('./heartbeat/redis/index.js');
-  new Logger('Heartbeat').log(
-    `registry in Redis at ${redactPassword(config.redis.url)}`,
-  );
-  return new RedisHeartbeatStore({
-    ...config.redis,
-    logger: new Logger('Heartbeat'),
-  });
+  const logger = new Logger('Heartbeat');
+  const { keyPrefix } = config.redis;
+  if (config.redis.nodes) {
+    const { nodes, password } = config.redis;
+    logger.log(
+      `registry in Redis Cluster at ${nodes.map((n) => `${n.host}:${n.port}`).join(',')}`,
+    );
+    return new RedisHeartbeatStore({ nodes, password, keyPrefix, logger });
+  }
+  logger.log(`registry in Redis at ${redactPassword(config.redis.url)}`);
+  return new RedisHeartbeatStore({ url: config.redis.url, keyPrefix, logger });
 }
 
 function redactPassword(url: string): string {

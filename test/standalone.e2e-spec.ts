@@ -4,6 +4,10 @@ import http from 'node:http';
 import request from 'supertest';
 import { buildStandalone, freePort } from './support/build-standalone.js';
 import { expectPlainText } from './support/expect-plain-text.js';
+import {
+  describeWithRedisCluster,
+  PrivateRedisCluster,
+} from './support/redis-cluster.js';
 
 /** The standalone server as users run it: `node dist/main.js` configured by HB_* variables. */
 describe('standalone server (node dist/main.js)', () => {
@@ -20,10 +24,18 @@ describe('standalone server (node dist/main.js)', () => {
     output: () => string;
   }
 
-  /** Starts the server and resolves once it logs the address it serves. */
-  async function start(env: Record<string, string>): Promise<Running> {
+  /**
+   * Starts the server and resolves once it logs the address it serves. With `exactEnv` the
+   * process gets exactly `env` (plus PATH), nothing inherited.
+   */
+  async function start(
+    env: Record<string, string>,
+    { exactEnv = false } = {},
+  ): Promise<Running> {
     const child = spawn(process.execPath, [build.main], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      env: exactEnv
+        ? { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env }
+        : { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -254,5 +266,68 @@ describe('standalone server (node dist/main.js)', () => {
     const { code, output } = await failToStart({ HB_MAX_APPS: '-3' });
     expect(code).toBe(1);
     expect(output).toContain('invalid heartbeat option maxApps=-3');
+  });
+
+  describeWithRedisCluster('on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
+    let cluster: PrivateRedisCluster;
+    beforeAll(async () => {
+      cluster = await PrivateRedisCluster.start();
+    }, 60_000);
+    afterAll(() => cluster?.stop());
+
+    it('two replicas act as one server', async () => {
+      const replicas = await Promise.all(
+        [0, 1].map(async () =>
+          start(
+            {
+              HB_PORT: String(await freePort()),
+              REDIS_CLUSTER_NODES: cluster.nodeList,
+              HB_REDIS_PREFIX: 'hbtest:{standalone}:',
+              HB_MAX_LISTED_IDS: '2',
+            },
+            { exactEnv: true },
+          ),
+        ),
+      );
+      const [a, b] = replicas as [Running, Running];
+      try {
+        expect(a.output()).toContain('registry in Redis Cluster at 127.0.0.1:');
+        // Each replica answers 503 until its cluster client has the slots.
+        for (const replica of replicas) {
+          for (let i = 0; i < 100; i++) {
+            if (
+              (await request(replica.url).get('/hb_ping?60000&appid=probe'))
+                .status === 200
+            )
+              break;
+            await new Promise((resolve) => setTimeout(resolve, 50));
+          }
+        }
+        await request(a.url).get('/hb_done?0&appid=probe').expect(200);
+        for (const id of ['Tetris', 'Zelda', 'Sonic'])
+          await request(id === 'Zelda' ? b.url : a.url)
+            .get(`/hb_init?60000&appid=${id}`)
+            .expect(200, '61000');
+        for (const replica of replicas) {
+          expectPlainText(
+            await request(replica.url).get('/list'),
+            200,
+            'Tetris\nZelda\nSonic\n',
+          );
+          expectPlainText(
+            await request(replica.url).get('/status'),
+            200,
+            'WARNING - multiple (3) applications: [Tetris,Zelda] and 1 more',
+          );
+          const metrics = await request(replica.url)
+            .get('/metrics')
+            .expect(200);
+          expect(metrics.text).toContain('heartbeat_apps{state="OK"} 3');
+        }
+      } finally {
+        for (const replica of replicas) replica.child.kill('SIGTERM');
+        await Promise.all(replicas.map((r) => once(r.child, 'exit')));
+      }
+    }, 30_000);
   });
 });
