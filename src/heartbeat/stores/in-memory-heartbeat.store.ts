@@ -237,23 +237,26 @@ function invalidCursor(cursor: string): HeartbeatError {
 }
 
 /**
- * The `limit` smallest (band, deadline) keys offered, in a max-heap so each offer is O(log limit)
- * and most are one comparison with the root.
+ * The `limit` smallest (band, deadline) keys offered, in a max-heap over typed arrays so each
+ * offer is O(log limit), most are one comparison with the root, and none allocates.
  */
 class BoundedSelection {
-  private readonly bands: number[] = [];
-  private readonly keys: number[] = [];
-  private readonly ids: number[] = [];
+  private readonly bands: Uint8Array;
+  private readonly keys: Float64Array;
+  private readonly slotIds: Int32Array;
+  private length = 0;
 
-  constructor(private readonly limit: number) {}
+  constructor(private readonly limit: number) {
+    this.bands = new Uint8Array(limit);
+    this.keys = new Float64Array(limit);
+    this.slotIds = new Int32Array(limit);
+  }
 
   offer(band: number, key: number, slot: number): void {
-    const { bands, keys, ids } = this;
-    if (ids.length < this.limit) {
-      bands.push(band);
-      keys.push(key);
-      ids.push(slot);
-      for (let i = ids.length - 1; i > 0;) {
+    if (this.length < this.limit) {
+      let i = this.length++;
+      this.put(i, band, key, slot);
+      while (i > 0) {
         const parent = (i - 1) >> 1;
         if (!this.greater(i, parent)) break;
         this.swap(i, parent);
@@ -261,16 +264,15 @@ class BoundedSelection {
       }
       return;
     }
-    if (band > bands[0]! || (band === bands[0] && key >= keys[0]!)) return;
-    bands[0] = band;
-    keys[0] = key;
-    ids[0] = slot;
+    const rootBand = this.bands[0]!;
+    if (band > rootBand || (band === rootBand && key >= this.keys[0]!)) return;
+    this.put(0, band, key, slot);
     for (let i = 0; ;) {
       const left = 2 * i + 1;
       const right = left + 1;
       let largest = i;
-      if (left < ids.length && this.greater(left, largest)) largest = left;
-      if (right < ids.length && this.greater(right, largest)) largest = right;
+      if (left < this.length && this.greater(left, largest)) largest = left;
+      if (right < this.length && this.greater(right, largest)) largest = right;
       if (largest === i) return;
       this.swap(i, largest);
       i = largest;
@@ -279,12 +281,18 @@ class BoundedSelection {
 
   /** The selected slots, smallest key first. */
   slots(): number[] {
-    const order = this.ids.map((_, i) => i);
+    const order = Array.from({ length: this.length }, (_, i) => i);
     order.sort(
       (a, b) =>
         this.bands[a]! - this.bands[b]! || this.keys[a]! - this.keys[b]!,
     );
-    return order.map((i) => this.ids[i]!);
+    return order.map((i) => this.slotIds[i]!);
+  }
+
+  private put(i: number, band: number, key: number, slot: number): void {
+    this.bands[i] = band;
+    this.keys[i] = key;
+    this.slotIds[i] = slot;
   }
 
   private greater(a: number, b: number): boolean {
@@ -295,10 +303,10 @@ class BoundedSelection {
   }
 
   private swap(a: number, b: number): void {
-    for (const column of [this.bands, this.keys, this.ids]) {
-      const held = column[a]!;
-      column[a] = column[b]!;
-      column[b] = held;
-    }
+    const band = this.bands[a]!;
+    const key = this.keys[a]!;
+    const slot = this.slotIds[a]!;
+    this.put(a, this.bands[b]!, this.keys[b]!, this.slotIds[b]!);
+    this.put(b, band, key, slot);
   }
 }
