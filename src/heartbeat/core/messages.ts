@@ -29,6 +29,9 @@ export const HeartbeatMessages = {
     `invalid heartbeat option ${name}=${JSON.stringify(value)}: expected ${expected}`,
   unorderedThresholds: (warn: number, crit: number, drop: number) =>
     `heartbeat thresholds must satisfy 0 < warn < crit <= drop, got warn=${warn} crit=${crit} drop=${drop}`,
+  secondRoot: () =>
+    'HeartbeatModule.forRoot() is imported twice in one application: import it once, then share it ' +
+    'with isGlobal: true, or from a module of yours that imports forRoot() and exports HeartbeatModule',
   missingScheduler: () =>
     'HeartbeatModule needs SchedulerRegistry: import ScheduleModule.forRoot() once in your root module',
 } as const;
