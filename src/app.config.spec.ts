@@ -99,7 +99,7 @@ describe('heartbeatOptionsFromEnv', () => {
 describe('loadAppConfig', () => {
   it('validates the options with the module rules', () => {
     expect(() => loadAppConfig({ HB_WARN_THRESHOLD: '6' })).toThrow(
-      'warn=6 crit=5 drop=6',
+      'warnThreshold=6 critThreshold=5 dropThreshold=6',
     );
     expect(() => loadAppConfig({ HB_MAX_APPS: '0' })).toThrow('maxApps=0');
   });

@@ -24,10 +24,12 @@ export const HeartbeatMessages = {
   appLimitReached: (max: number) =>
     `registry is full (${max} applications), new registrations are refused`,
   storeUnavailable: () => 'store unavailable',
-  invalidOption: (name: string, value: unknown, expected: string) =>
-    `invalid heartbeat option ${name}=${JSON.stringify(value)}: expected ${expected}`,
-  unorderedThresholds: (warn: number, crit: number, drop: number) =>
-    `heartbeat thresholds must satisfy 0 < warn < crit <= drop, got warn=${warn} crit=${crit} drop=${drop}`,
+  /** `option` names the option and its value, e.g. `maxApps=-3` or `HB_MAX_APPS=-3`. */
+  invalidOption: (option: string, expected: string) =>
+    `invalid heartbeat option ${option}: expected ${expected}`,
+  /** Each argument names a threshold option and its value, as `invalidOption` does. */
+  unorderedThresholds: (warn: string, crit: string, drop: string) =>
+    `heartbeat thresholds must satisfy 0 < warn < crit <= drop, got ${warn} ${crit} ${drop}`,
   missingScheduler: () =>
     'HeartbeatModule needs SchedulerRegistry: import ScheduleModule.forRoot() once in your root module',
 } as const;
