@@ -225,6 +225,8 @@ describe('standalone server (node dist/main.js)', () => {
   it('refuses to start on an invalid limit, naming it', async () => {
     const { code, output } = await failToStart({ HB_MAX_APPS: '-3' });
     expect(code).toBe(1);
-    expect(output).toContain('invalid heartbeat option maxApps=-3');
+    expect(output).toContain(
+      'invalid heartbeat option HB_MAX_APPS=-3: expected an integer >= 1',
+    );
   });
 });
