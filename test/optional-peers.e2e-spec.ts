@@ -44,5 +44,7 @@ describe('optional peer dependencies', () => {
       standalone: { init: '1000', metrics: 404 },
       middleware: '1000',
     });
-  });
+    // A child process that boots Nest twice: on a loaded machine that takes more than the
+    // default 5 s. A bound against a hang, not a timing assertion.
+  }, 60_000);
 });
