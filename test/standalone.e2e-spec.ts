@@ -6,8 +6,12 @@ import { buildStandalone, freePort } from './support/build-standalone.js';
 import { childEnv } from './support/child-env.js';
 import { expectPlainText } from './support/expect-plain-text.js';
 
-/** The standalone server as users run it: `node dist/main.js` configured by HB_* variables. */
-describe('standalone server (node dist/main.js)', () => {
+/**
+ * The standalone server as users run it: `node dist/main.js` configured by HB_* variables. Each
+ * test starts a process, which on a machine loaded by other builds can take more than the default
+ * 5 s: the timeout bounds a hang, it is not a timing assertion.
+ */
+describe('standalone server (node dist/main.js)', { timeout: 30_000 }, () => {
   let build: ReturnType<typeof buildStandalone>;
 
   beforeAll(() => {
