@@ -3,14 +3,19 @@ import { once } from 'node:events';
 import http from 'node:http';
 import request from 'supertest';
 import { buildStandalone, freePort } from './support/build-standalone.js';
+import { childEnv } from './support/child-env.js';
 import { expectPlainText } from './support/expect-plain-text.js';
 import {
   describeWithRedisCluster,
   PrivateRedisCluster,
 } from './support/redis-cluster.js';
 
-/** The standalone server as users run it: `node dist/main.js` configured by HB_* variables. */
-describe('standalone server (node dist/main.js)', () => {
+/**
+ * The standalone server as users run it: `node dist/main.js` configured by HB_* variables. Each
+ * test starts a process, which on a machine loaded by other builds can take more than the default
+ * 5 s: the timeout bounds a hang, it is not a timing assertion.
+ */
+describe('standalone server (node dist/main.js)', { timeout: 30_000 }, () => {
   let build: ReturnType<typeof buildStandalone>;
 
   beforeAll(() => {
@@ -24,18 +29,10 @@ describe('standalone server (node dist/main.js)', () => {
     output: () => string;
   }
 
-  /**
-   * Starts the server and resolves once it logs the address it serves. With `exactEnv` the
-   * process gets exactly `env` (plus PATH), nothing inherited.
-   */
-  async function start(
-    env: Record<string, string>,
-    { exactEnv = false } = {},
-  ): Promise<Running> {
+  /** Starts the server and resolves once it logs the address it serves. */
+  async function start(env: Record<string, string>): Promise<Running> {
     const child = spawn(process.execPath, [build.main], {
-      env: exactEnv
-        ? { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env }
-        : { ...process.env, NO_COLOR: '1', ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -67,7 +64,7 @@ describe('standalone server (node dist/main.js)', () => {
     env: Record<string, string>,
   ): Promise<{ code: number | null; output: string }> {
     const child = spawn(process.execPath, [build.main], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -251,6 +248,28 @@ describe('standalone server (node dist/main.js)', () => {
     expect(code).toBe(0);
   });
 
+  it('sees only the environment the test gives it, not the REDIS_URL or HB_* of the shell', async () => {
+    vi.stubEnv('REDIS_URL', 'redis://127.0.0.1:1/9');
+    vi.stubEnv('HB_TOLERANCE_MS', '7');
+    try {
+      const server = await start({ HB_PORT: String(await freePort()) });
+      try {
+        expect(server.output()).not.toContain('registry in Redis');
+        expectPlainText(
+          await request(server.url).get('/hb_init?0&appid=a'),
+          200,
+          '1000',
+        );
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      const [code] = (await once(server.child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('refuses to start when HB_URL and HB_PORT disagree, naming both', async () => {
     const { code, output } = await failToStart({
       HB_URL: 'http://127.0.0.1:8888',
@@ -265,7 +284,9 @@ describe('standalone server (node dist/main.js)', () => {
   it('refuses to start on an invalid limit, naming it', async () => {
     const { code, output } = await failToStart({ HB_MAX_APPS: '-3' });
     expect(code).toBe(1);
-    expect(output).toContain('invalid heartbeat option maxApps=-3');
+    expect(output).toContain(
+      'invalid heartbeat option HB_MAX_APPS=-3: expected an integer >= 1',
+    );
   });
 
   describeWithRedisCluster('on a Redis Cluster (REDIS_CLUSTER_NODES)', () => {
@@ -278,15 +299,12 @@ describe('standalone server (node dist/main.js)', () => {
     it('two replicas act as one server', async () => {
       const replicas = await Promise.all(
         [0, 1].map(async () =>
-          start(
-            {
-              HB_PORT: String(await freePort()),
-              REDIS_CLUSTER_NODES: cluster.nodeList,
-              HB_REDIS_PREFIX: 'hbtest:{standalone}:',
-              HB_MAX_LISTED_IDS: '2',
-            },
-            { exactEnv: true },
-          ),
+          start({
+            HB_PORT: String(await freePort()),
+            REDIS_CLUSTER_NODES: cluster.nodeList,
+            HB_REDIS_PREFIX: 'hbtest:{standalone}:',
+            HB_MAX_LISTED_IDS: '2',
+          }),
         ),
       );
       const [a, b] = replicas as [Running, Running];
@@ -328,6 +346,6 @@ describe('standalone server (node dist/main.js)', () => {
         for (const replica of replicas) replica.child.kill('SIGTERM');
         await Promise.all(replicas.map((r) => once(r.child, 'exit')));
       }
-    }, 30_000);
+    });
   });
 });

@@ -20,7 +20,7 @@ export interface HeartbeatAppStatus extends HeartbeatRecord {
 /**
  * `od = (now - lastSeen) / T`. A clock that steps backwards counts as not late at all.
  *
- * @publicApi
+ * @internal
  */
 export function overdueRatio(
   record: Pick<HeartbeatRecord, 'lastSeen' | 'delayMs'>,
@@ -31,7 +31,7 @@ export function overdueRatio(
   return elapsed / record.delayMs;
 }
 
-/** The state for an overdue ratio below the drop threshold. @publicApi */
+/** The state for an overdue ratio below the drop threshold. @internal */
 export function stateOf(
   od: number,
   thresholds: HeartbeatThresholds,
@@ -44,7 +44,7 @@ export function stateOf(
 /**
  * When a record reaches the drop threshold. Stores index records by it.
  *
- * @publicApi
+ * @internal
  */
 export function dropDeadline(
   lastSeen: number,
@@ -103,7 +103,7 @@ export function stateAt(
  * it yet, so answers never depend on sweep timing. The state comes from the record's deadlines
  * ({@link stateAt}); `od` is computed for display.
  *
- * @publicApi
+ * @internal
  */
 export function evaluateRecord(
   record: HeartbeatRecord,
