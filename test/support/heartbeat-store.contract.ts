@@ -225,7 +225,7 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
         ...names,
         ...many.filter((_, i) => i % 3 === 0).map((r) => r.appId),
       ];
-      expect(await ids(500)).toEqual(expected);
+      expect(await ids(700)).toEqual(expected);
       for (const id of expected.slice(-3))
         expect((await store.get(id))?.appId).toBe(id);
       expect(await store.get('m1')).toBeUndefined();
@@ -407,6 +407,19 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
       expect(
         (await store.removeExpired(T0 + 11_000, 10)).map((r) => r.appId),
       ).toEqual(['fast']);
+    });
+
+    it('removes a large batch in one call, and no more than the limit', async () => {
+      await upsertAll(
+        Array.from({ length: 1200 }, (_, i) => record(`e${i}`, T0 - i)),
+        2000,
+      );
+      const first = await store.removeExpired(T0 + 5999, 700);
+      expect(first).toHaveLength(700);
+      expect(first[0]?.appId).toBe('e1199'); // soonest deadline first
+      // e0 expires at T0 + 6000: not yet.
+      expect(await store.removeExpired(T0 + 5999, 1000)).toHaveLength(499);
+      expect(await store.count()).toBe(4);
     });
 
     it('a removed record leaves every read', async () => {

@@ -83,13 +83,28 @@ redis.call('ZADD', KEYS[6], ARGV[6], ARGV[1])
 return {status, packed, dropped, recovered}
 `);
 
-const REMOVE_ALL = `
-local function removeId(id)
-  redis.call('ZREM', KEYS[2], id)
-  redis.call('ZREM', KEYS[3], id)
-  redis.call('ZREM', KEYS[5], id)
-  redis.call('ZREM', KEYS[6], id)
-  return redis.call('HDEL', KEYS[1], id)
+// Bulk helpers: one call per key and per 500 ids rather than one per id (a script makes far
+// fewer calls), in slices small enough for Lua's unpack.
+const BULK = `
+local function hmget(ids)
+  local out = {}
+  for i = 1, #ids, 500 do
+    local part = redis.call('HMGET', KEYS[1], unpack(ids, i, math.min(i + 499, #ids)))
+    for j = 1, #part do out[#out + 1] = part[j] end
+  end
+  return out
+end
+local function removeIds(ids)
+  local removed = 0
+  for i = 1, #ids, 500 do
+    local last = math.min(i + 499, #ids)
+    redis.call('ZREM', KEYS[2], unpack(ids, i, last))
+    redis.call('ZREM', KEYS[3], unpack(ids, i, last))
+    redis.call('ZREM', KEYS[5], unpack(ids, i, last))
+    redis.call('ZREM', KEYS[6], unpack(ids, i, last))
+    removed = removed + redis.call('HDEL', KEYS[1], unpack(ids, i, last))
+  end
+  return removed
 end
 `;
 
@@ -97,8 +112,8 @@ end
  * ARGV: appId. Returns 1 when the record existed.
  * @internal
  */
-export const REMOVE_SCRIPT = script(`${REMOVE_ALL}
-return removeId(ARGV[1])
+export const REMOVE_SCRIPT = script(`${BULK}
+return removeIds({ARGV[1]})
 `);
 
 /**
@@ -107,15 +122,16 @@ return removeId(ARGV[1])
  * returned by exactly one of them.
  * @internal
  */
-export const REMOVE_EXPIRED_SCRIPT = script(`${REMOVE_ALL}
+export const REMOVE_EXPIRED_SCRIPT = script(`${BULK}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids == 0 then return {} end
+local packed = hmget(ids)
+removeIds(ids)
 local out = {}
-for _, id in ipairs(ids) do
-  local packed = redis.call('HGET', KEYS[1], id)
-  removeId(id)
-  if packed then
+for i, id in ipairs(ids) do
+  if packed[i] then
     out[#out + 1] = id
-    out[#out + 1] = packed
+    out[#out + 1] = packed[i]
   end
 end
 return out
@@ -126,7 +142,7 @@ return out
  * {more (0/1), appId, packed, seq, ...}. O(log n + limit).
  * @internal
  */
-export const PAGE_SCRIPT = script(`
+export const PAGE_SCRIPT = script(`${BULK}
 local limit = tonumber(ARGV[2])
 local entries = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, limit + 1)
 local out = {0}
@@ -135,12 +151,14 @@ if n > limit then
   out[1] = 1
   n = limit
 end
+if n == 0 then return out end
+local ids = {}
+for i = 1, n do ids[i] = entries[2 * i - 1] end
+local packed = hmget(ids)
 for i = 1, n do
-  local id = entries[2 * i - 1]
-  local packed = redis.call('HGET', KEYS[1], id)
-  if packed then
-    out[#out + 1] = id
-    out[#out + 1] = packed
+  if packed[i] then
+    out[#out + 1] = ids[i]
+    out[#out + 1] = packed[i]
     out[#out + 1] = entries[2 * i]
   end
 end
@@ -163,14 +181,16 @@ return {
 
 /**
  * ARGV: now, wanted, state ('' for any), phase ('crit' | 'warn' | 'ok'), rank, budget.
- * Examines at most `budget` index entries from `rank` of one phase and returns
- * {nextPhase ('' when done), nextRank, appId, packed, ...} with at most `wanted` live records:
- * phase 'crit' walks the crit index (ascending critAt) over CRITICAL records; phase 'warn' walks
- * the warn index (ascending warnAt) over WARNING and OK records, skipping CRITICAL and expired
- * ones; phase 'ok' reads OK records straight from the warn index.
+ * Examines at most `budget` index entries from `rank` of one phase, a window at a time, and
+ * returns {nextPhase ('' when done), nextRank, appId, packed, ...} with at most `wanted` live
+ * records: phase 'crit' walks the crit index (ascending critAt) over CRITICAL records, skipping
+ * expired ones; phase 'warn' walks the warn index (ascending warnAt) over WARNING and OK records,
+ * skipping CRITICAL and expired ones; phase 'ok' reads OK records straight from the warn index,
+ * `rank` counting from the first of them.
+ * Needs ZMSCORE (Redis 6.2).
  * @internal
  */
-export const MOST_OVERDUE_SCRIPT = script(`${PARSE}
+export const MOST_OVERDUE_SCRIPT = script(`${BULK}
 local now = tonumber(ARGV[1])
 local wanted = tonumber(ARGV[2])
 local state = ARGV[3]
@@ -178,45 +198,67 @@ local phase = ARGV[4]
 local rank = tonumber(ARGV[5])
 local budget = tonumber(ARGV[6])
 local out = {'', 0}
-local found = 0
-local function keep(id)
-  local packed = redis.call('HGET', KEYS[1], id)
-  if packed then
-    out[#out + 1] = id
-    out[#out + 1] = packed
-    found = found + 1
-  end
-end
+local kept = {}
 if phase == 'ok' then
-  local ids = redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. ARGV[1], '+inf', 'LIMIT', 0, wanted)
-  for _, id in ipairs(ids) do keep(id) end
-  return out
-end
-local entries = redis.call('ZRANGE', phase == 'warn' and KEYS[5] or KEYS[6], rank, rank + budget - 1, 'WITHSCORES')
--- ended: nothing of this phase lies beyond what was examined
-local ended = #entries < 2 * budget
-local consumed = 0
-for i = 1, #entries, 2 do
-  if found >= wanted then break end
-  local id = entries[i]
-  if (phase == 'crit' or state == 'WARNING') and tonumber(entries[i + 1]) > now then
-    ended = true
-    break
+  -- OK records are the warn index past its ZCOUNT up to now; rank counts from there
+  local start = redis.call('ZCOUNT', KEYS[5], '-inf', ARGV[1]) + rank
+  kept = redis.call('ZRANGE', KEYS[5], start, start + wanted - 1)
+  if #kept == wanted then
+    out[1] = 'ok'
+    out[2] = rank + wanted
   end
-  consumed = consumed + 1
-  if phase == 'crit' then
-    if tonumber(redis.call('ZSCORE', KEYS[2], id)) > now then keep(id) end
-  elseif tonumber(redis.call('ZSCORE', KEYS[6], id)) > now then
-    -- CRITICAL and expired records have critAt <= now: they are not WARNING or OK
-    keep(id)
+else
+  local index = KEYS[6]
+  -- a record in the crit phase is live unless expired; in the warn phase, unless critical
+  local check = KEYS[2]
+  if phase == 'warn' then
+    index = KEYS[5]
+    check = KEYS[6]
+  end
+  local ended = false
+  local examined = 0
+  while #kept < wanted and examined < budget and not ended do
+    local size = math.min(128, budget - examined)
+    local entries = redis.call('ZRANGE', index, rank, rank + size - 1, 'WITHSCORES')
+    local ids = {}
+    for i = 1, #entries, 2 do
+      -- past now, nothing more of this phase (crit: no longer critical; WARNING only: OK)
+      if (phase == 'crit' or state == 'WARNING') and tonumber(entries[i + 1]) > now then
+        ended = true
+        break
+      end
+      ids[#ids + 1] = entries[i]
+    end
+    if #entries < 2 * size then ended = true end
+    if #ids > 0 then
+      local scores = redis.call('ZMSCORE', check, unpack(ids))
+      for i, id in ipairs(ids) do
+        if #kept >= wanted then
+          ended = false
+          break
+        end
+        rank = rank + 1
+        examined = examined + 1
+        if scores[i] and tonumber(scores[i]) > now then kept[#kept + 1] = id end
+      end
+    end
+  end
+  if not ended then
+    out[1] = phase
+    out[2] = rank
+  elseif phase == 'crit' and state == '' then
+    out[1] = 'warn'
+    out[2] = 0
   end
 end
-if found >= wanted or not ended then
-  out[1] = phase
-  out[2] = rank + consumed
-elseif phase == 'crit' and state == '' then
-  out[1] = 'warn'
-  out[2] = 0
+if #kept > 0 then
+  local packed = hmget(kept)
+  for i, id in ipairs(kept) do
+    if packed[i] then
+      out[#out + 1] = id
+      out[#out + 1] = packed[i]
+    end
+  end
 end
 return out
 `);
@@ -230,7 +272,7 @@ return out
  * Returns {kind ('warn' | 'crit'), appId, packed, ...} for records still live at `now`.
  * @internal
  */
-export const TAKE_STATE_CHANGES_SCRIPT = script(`${PARSE}
+export const TAKE_STATE_CHANGES_SCRIPT = script(`${PARSE}${BULK}
 local since = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
@@ -255,13 +297,15 @@ local function claim(index, kind, from, upTo)
       to = tonumber(entries[2 * n])
     end
   end
+  if n == 0 then return to end
+  local ids = {}
+  for i = 1, n do ids[i] = entries[2 * i - 1] end
+  local packed = hmget(ids)
   for i = 1, n do
-    local id = entries[2 * i - 1]
-    local packed = redis.call('HGET', KEYS[1], id)
-    if packed and tonumber(parse(packed)[6]) > now then
+    if packed[i] and tonumber(parse(packed[i])[6]) > now then
       out[#out + 1] = kind
-      out[#out + 1] = id
-      out[#out + 1] = packed
+      out[#out + 1] = ids[i]
+      out[#out + 1] = packed[i]
     end
   end
   return to
