@@ -14,6 +14,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { preload } from './preload.mjs';
 
+// --scale: the scale benchmarks instead of the scenarios below (bench/scale.mjs: hb_ping at 1k,
+// 100k and 1M apps, RSS per app on both adapters, two replicas on Redis at 1M apps).
+if (process.argv.includes('--scale')) {
+  const { runScaleBenchmarks } = await import('./scale.mjs');
+  await runScaleBenchmarks(process.argv.slice(2));
+  process.exit(0);
+}
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const full = args.includes('--full');
