@@ -33,15 +33,21 @@ export {
 } from './nest/controllers/heartbeat-routes.controllers.js';
 export {
   HeartbeatApiController,
+  type HeartbeatAppListQuery,
+  type HeartbeatAppListView,
   type HeartbeatAppView,
 } from './nest/controllers/heartbeat-api.controller.js';
 
 // The engine.
 export {
   HeartbeatRegistry,
+  type HeartbeatAppPage,
   type HeartbeatBeatResult,
   type HeartbeatCounters,
+  type HeartbeatCounts,
+  type HeartbeatPageOptions,
   type HeartbeatRegistryDependencies,
+  type HeartbeatWalkOptions,
 } from './engine/heartbeat-registry.js';
 export type { HeartbeatEventEmitter } from './engine/heartbeat-event.tracker.js';
 export {
@@ -80,7 +86,10 @@ export {
   isHeartbeatError,
   nagiosExitCode,
   resolveHeartbeatOptions,
+  stateAt,
+  stateDeadlines,
   type HeartbeatAppStatus,
+  type HeartbeatDeadlines,
   type HeartbeatCommand,
   type HeartbeatErrorKind,
   type HeartbeatState,

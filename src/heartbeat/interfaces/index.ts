@@ -5,6 +5,10 @@ export type {
 } from './heartbeat-module-options.interface.js';
 export type { HeartbeatRecord } from './heartbeat-record.interface.js';
 export type {
+  HeartbeatStateCounts,
   HeartbeatStore,
+  HeartbeatStorePage,
+  HeartbeatStoreState,
+  HeartbeatStoreStateChange,
   HeartbeatUpsertResult,
 } from './heartbeat-store.interface.js';
