@@ -38,6 +38,14 @@ export function freePort() {
   });
 }
 
+/** CPU time (user + system) a process has used so far, in ms (Linux, 10 ms ticks). */
+export function cpuMsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .split(') ')[1]
+    .split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** VmRSS of a process, in bytes (Linux): what `top` shows as RES. */
 export function rssOf(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -127,6 +135,7 @@ export async function startPrivateRedis() {
   }
   return {
     port,
+    pid: child.pid,
     url: `redis://127.0.0.1:${port}`,
     async stop() {
       children.delete(child);

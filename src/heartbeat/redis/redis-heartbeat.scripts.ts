@@ -41,46 +41,67 @@ end
 `;
 
 /**
- * ARGV: appId, lastSeen, delayMs, registeredAt, warnAt, critAt, expiresAt, maxApps.
- * Returns {'full'} or {status, packed, droppedPacked or '', recovered or ''}: `recovered` is the
- * late state whose crossing was already claimed (marks) when this heartbeat ended it.
+ * ARGV: count, then per record: appId, lastSeen, delayMs, registeredAt, warnAt, critAt,
+ * expiresAt, maxApps. Upserts the records in order (the heartbeats that arrived together) and
+ * returns, per record, {'full', '', '', ''} or {status, packed, droppedPacked or '', recovered or
+ * ''}: `recovered` is the late state whose crossing was already claimed (marks) when this
+ * heartbeat ended it.
  * @internal
  */
-export const UPSERT_SCRIPT = script(`${PARSE}
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-local status = 'updated'
-local registeredAt = ARGV[4]
-local dropped = ''
-local recovered = ''
-if current then
-  local old = parse(current)
-  if tonumber(old[6]) <= tonumber(ARGV[2]) then
-    -- already past its drop deadline: replaced as a new registration, listed last
-    status = 'created'
-    dropped = current
-    redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
-  else
-    registeredAt = old[3]
-    local marks = redis.call('HMGET', KEYS[7], 'warn', 'crit')
-    if marks[2] and tonumber(old[5]) <= tonumber(marks[2]) then
-      recovered = 'CRITICAL'
-    elseif marks[1] and tonumber(old[4]) <= tonumber(marks[1]) then
-      recovered = 'WARNING'
+export const UPSERT_SCRIPT = script(`
+local out = {}
+local marks = redis.call('HMGET', KEYS[7], 'warn', 'crit')
+local markWarn = tonumber(marks[1] or '')
+local markCrit = tonumber(marks[2] or '')
+for r = 0, tonumber(ARGV[1]) - 1 do
+  local base = 1 + r * 8
+  local id, lastSeen, delayMs, registeredAt = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
+  local warnAt, critAt, expiresAt, maxApps = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8]
+  local current = redis.call('HGET', KEYS[1], id)
+  local status = 'updated'
+  local dropped = ''
+  local recovered = ''
+  local full = false
+  if current then
+    local _, _, oldRegisteredAt, oldWarn, oldCrit, oldExpires =
+      string.match(current, '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
+    if tonumber(oldExpires) <= tonumber(lastSeen) then
+      -- already past its drop deadline: replaced as a new registration, listed last
+      status = 'created'
+      dropped = current
+      redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), id)
+    else
+      registeredAt = oldRegisteredAt
+      if markCrit and tonumber(oldCrit) <= markCrit then
+        recovered = 'CRITICAL'
+      elseif markWarn and tonumber(oldWarn) <= markWarn then
+        recovered = 'WARNING'
+      end
     end
+  elseif redis.call('HLEN', KEYS[1]) >= tonumber(maxApps) then
+    full = true
+  else
+    status = 'created'
+    redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), id)
   end
-else
-  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[8]) then
-    return {'full'}
+  if full then
+    out[#out + 1] = 'full'
+    out[#out + 1] = ''
+    out[#out + 1] = ''
+    out[#out + 1] = ''
+  else
+    local packed = lastSeen .. ',' .. delayMs .. ',' .. registeredAt .. ',' .. warnAt .. ',' .. critAt .. ',' .. expiresAt
+    redis.call('HSET', KEYS[1], id, packed)
+    redis.call('ZADD', KEYS[2], expiresAt, id)
+    redis.call('ZADD', KEYS[5], warnAt, id)
+    redis.call('ZADD', KEYS[6], critAt, id)
+    out[#out + 1] = status
+    out[#out + 1] = packed
+    out[#out + 1] = dropped
+    out[#out + 1] = recovered
   end
-  status = 'created'
-  redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), ARGV[1])
 end
-local packed = ARGV[2] .. ',' .. ARGV[3] .. ',' .. registeredAt .. ',' .. ARGV[5] .. ',' .. ARGV[6] .. ',' .. ARGV[7]
-redis.call('HSET', KEYS[1], ARGV[1], packed)
-redis.call('ZADD', KEYS[2], ARGV[7], ARGV[1])
-redis.call('ZADD', KEYS[5], ARGV[5], ARGV[1])
-redis.call('ZADD', KEYS[6], ARGV[6], ARGV[1])
-return {status, packed, dropped, recovered}
+return out
 `);
 
 // Bulk helpers: one call per key and per 500 ids rather than one per id (a script makes far

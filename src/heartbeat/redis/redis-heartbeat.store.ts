@@ -121,6 +121,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   private readonly logger: HeartbeatLogger;
   private reportedDown = false;
   private closed = false;
+  private pendingUpserts: PendingUpsert[] = [];
 
   constructor(options: RedisHeartbeatStoreOptions) {
     const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
@@ -151,38 +152,60 @@ export class RedisHeartbeatStore implements HeartbeatStore {
       this.clock.sync().catch(() => undefined);
   }
 
-  async upsert(
+  /**
+   * Heartbeats that arrive in the same turn of the event loop (from any number of connections)
+   * are sent together, in arrival order, as one script: one command and one round trip for the
+   * batch instead of one each, which is what keeps Redis mode close to memory mode in
+   * throughput. Each record is still upserted atomically, with the same result as alone.
+   */
+  upsert(
     record: HeartbeatRecord,
     maxApps: number,
   ): Promise<HeartbeatUpsertResult> {
-    const reply = await this.eval(UPSERT_SCRIPT, [
-      record.appId,
-      String(record.lastSeen),
-      String(record.delayMs),
-      String(record.registeredAt),
-      String(record.warnAt),
-      String(record.critAt),
-      String(record.expiresAt),
-      String(maxApps),
-    ]);
-    if (!Array.isArray(reply) || typeof reply[0] !== 'string')
-      throw badReply('upsert', reply);
-    const [status, packed, dropped, recovered] = reply as unknown[];
-    if (status === 'full') return { status };
-    if (
-      (status !== 'created' && status !== 'updated') ||
-      typeof packed !== 'string' ||
-      typeof dropped !== 'string' ||
-      (recovered !== '' && recovered !== 'WARNING' && recovered !== 'CRITICAL')
-    ) {
-      throw badReply('upsert', reply);
+    if (this.client.status !== 'ready') return Promise.reject(unavailable());
+    return new Promise((resolve, reject) => {
+      this.pendingUpserts.push({ record, maxApps, resolve, reject });
+      if (this.pendingUpserts.length === 1) {
+        setImmediate(() => this.flushUpserts());
+      }
+    });
+  }
+
+  private flushUpserts(): void {
+    const pending = this.pendingUpserts;
+    this.pendingUpserts = [];
+    for (let i = 0; i < pending.length; i += UPSERT_BATCH) {
+      void this.sendUpserts(pending.slice(i, i + UPSERT_BATCH));
     }
-    return {
-      status,
-      record: unpack(record.appId, packed),
-      ...(dropped !== '' && { dropped: unpack(record.appId, dropped) }),
-      ...(recovered !== '' && { recovered }),
-    };
+  }
+
+  private async sendUpserts(batch: PendingUpsert[]): Promise<void> {
+    const args = [String(batch.length)];
+    for (const { record, maxApps } of batch) {
+      args.push(
+        record.appId,
+        String(record.lastSeen),
+        String(record.delayMs),
+        String(record.registeredAt),
+        String(record.warnAt),
+        String(record.critAt),
+        String(record.expiresAt),
+        String(maxApps),
+      );
+    }
+    let results: HeartbeatUpsertResult[];
+    try {
+      const reply = await this.eval(UPSERT_SCRIPT, args);
+      if (!Array.isArray(reply) || reply.length !== batch.length * 4)
+        throw badReply('upsert', reply);
+      results = batch.map(({ record }, i) =>
+        upsertResult(record.appId, reply.slice(i * 4, i * 4 + 4)),
+      );
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+      return;
+    }
+    for (const [i, { resolve }] of batch.entries()) resolve(results[i]!);
   }
 
   async get(appId: string): Promise<HeartbeatRecord | undefined> {
@@ -400,6 +423,37 @@ export class RedisHeartbeatStore implements HeartbeatStore {
       `heartbeat store: Redis unavailable (${reason}); answering 503 until it is back`,
     );
   }
+}
+
+/** An upsert waiting for the end of the event-loop turn, to be sent with the others. */
+interface PendingUpsert {
+  readonly record: HeartbeatRecord;
+  readonly maxApps: number;
+  readonly resolve: (result: HeartbeatUpsertResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Most heartbeats sent in one script (a batch costs Redis about 15 microseconds each). */
+const UPSERT_BATCH = 100;
+
+/** One record's part of the upsert script's reply. */
+function upsertResult(appId: string, reply: unknown[]): HeartbeatUpsertResult {
+  const [status, packed, dropped, recovered] = reply;
+  if (status === 'full') return { status };
+  if (
+    (status !== 'created' && status !== 'updated') ||
+    typeof packed !== 'string' ||
+    typeof dropped !== 'string' ||
+    (recovered !== '' && recovered !== 'WARNING' && recovered !== 'CRITICAL')
+  ) {
+    throw badReply('upsert', reply);
+  }
+  return {
+    status,
+    record: unpack(appId, packed),
+    ...(dropped !== '' && { dropped: unpack(appId, dropped) }),
+    ...(recovered !== '' && { recovered }),
+  };
 }
 
 /**
