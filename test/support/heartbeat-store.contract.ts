@@ -233,6 +233,31 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
     });
   });
 
+  describe('pageIds (optional)', () => {
+    it('walks the IDs live at `now` in registration order, examining at most `limit` per page', async () => {
+      if (!store.pageIds) return;
+      await upsertAll([
+        record('a', T0),
+        record('gone', T0 - 10_000), // expired at T0 - 4000
+        record('b', T0),
+        record('c', T0),
+        record('gone-too', T0 - 6000), // expired at T0
+        record('d', T0),
+      ]);
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.pageIds(cursor, 2, T0);
+        pages.push(page.ids);
+        cursor = page.next;
+      } while (cursor !== undefined);
+      expect(pages).toEqual([['a'], ['b', 'c'], ['d']]);
+      await expect(store.pageIds('nope', 2, T0)).rejects.toMatchObject({
+        kind: 'invalid',
+      });
+    });
+  });
+
   describe('counts', () => {
     beforeEach(() =>
       upsertAll([

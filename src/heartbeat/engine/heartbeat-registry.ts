@@ -311,6 +311,28 @@ export class HeartbeatRegistry {
   }
 
   /**
+   * The IDs of every live application, one store read (`readBatchSize` records) at a time, in
+   * registration order: what `/list` streams. Cheaper than {@link pages} where the store can
+   * answer with IDs alone (both built-in stores do). Not a snapshot, like {@link pages}.
+   */
+  async *idPages(): AsyncGenerator<string[], void, undefined> {
+    const { store } = this;
+    if (!store.pageIds) {
+      for await (const apps of this.pages()) yield apps.map((app) => app.appId);
+      return;
+    }
+    let cursor: string | undefined;
+    do {
+      const now = this.clock.now();
+      const page = await this.call(() =>
+        store.pageIds!(cursor, this.options.readBatchSize, now),
+      );
+      if (page.ids.length > 0) yield page.ids;
+      cursor = page.next;
+    } while (cursor !== undefined);
+  }
+
+  /**
    * Every live application in registration order, in one array. It reads the whole registry (in
    * batches): fine for tests and small registries; prefer {@link page}, {@link pages},
    * {@link counts} or {@link mostOverdue} at scale.

@@ -240,12 +240,12 @@ export class HeartbeatHttpHandler {
    * answered whole, a longer one streams the rest from where it stopped. HEAD stops at once.
    */
   private async list(method: string): Promise<HeartbeatHttpAnswer> {
-    const batches = this.registry.pages();
+    const batches = this.registry.idPages();
     let body = '';
     for (;;) {
       const batch = await batches.next();
       if (batch.done) return { status: 200, body };
-      body += formatList(batch.value.map((status) => status.appId));
+      body += formatList(batch.value);
       if (body.length >= LIST_BUFFER_BYTES) break;
     }
     if (method.toUpperCase() === 'HEAD') {
@@ -255,9 +255,7 @@ export class HeartbeatHttpHandler {
     return {
       status: 200,
       body,
-      more: mapAsync(batches, (apps) =>
-        formatList(apps.map((status) => status.appId)),
-      ),
+      more: mapAsync(batches, formatList),
     };
   }
 

@@ -99,6 +99,17 @@ export interface HeartbeatStore {
    */
   page(cursor: string | undefined, limit: number): Promise<HeartbeatStorePage>;
   /**
+   * Optional, a cheaper {@link page} for what only needs IDs (`/list`): the IDs of the records of
+   * the page that are live at `now` (`expiresAt > now`), in registration order, and where the
+   * next page starts. Up to `limit` records are examined, so `ids` may be shorter than `limit`
+   * (even empty) with a `next`. Without it, the registry reads `page` and drops the rest.
+   */
+  pageIds?(
+    cursor: string | undefined,
+    limit: number,
+    now: number,
+  ): Promise<{ readonly ids: string[]; readonly next?: string }>;
+  /**
    * Live records per state at `now`, by comparing `now` with the indexed deadlines.
    */
   counts(now: number): Promise<HeartbeatStateCounts>;

@@ -187,6 +187,34 @@ return out
 `);
 
 /**
+ * ARGV: fromSeq (inclusive), limit, now. The IDs of up to `limit` records in registration order
+ * from `fromSeq` that are live at `now`: {more (0/1), lastSeq, appId, ...}. O(log n + limit).
+ * @internal
+ */
+export const PAGE_IDS_SCRIPT = script(`
+local limit = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local entries = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, limit + 1)
+local n = #entries / 2
+local out = {0, ''}
+if n > limit then
+  out[1] = 1
+  n = limit
+end
+if n == 0 then return out end
+out[2] = entries[2 * n]
+for i = 1, n, 500 do
+  local ids = {}
+  for j = i, math.min(i + 499, n) do ids[#ids + 1] = entries[2 * j - 1] end
+  local deadlines = redis.call('ZMSCORE', KEYS[2], unpack(ids))
+  for j, id in ipairs(ids) do
+    if deadlines[j] and tonumber(deadlines[j]) > now then out[#out + 1] = id end
+  end
+end
+return out
+`);
+
+/**
  * ARGV: now. {records, expired, warned, critical}: record count and how many have passed each
  * deadline. O(log n), one atomic snapshot.
  * @internal

@@ -23,6 +23,7 @@ import type {
 import {
   COUNTS_SCRIPT,
   MOST_OVERDUE_SCRIPT,
+  PAGE_IDS_SCRIPT,
   PAGE_SCRIPT,
   REDIS_KEY_NAMES,
   REMOVE_EXPIRED_SCRIPT,
@@ -246,6 +247,31 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     }
   }
 
+  async pageIds(
+    cursor: string | undefined,
+    limit: number,
+    now: number,
+  ): Promise<{ ids: string[]; next?: string }> {
+    const from = cursor === undefined ? 0 : parseCursor(cursor);
+    const reply = await this.eval(PAGE_IDS_SCRIPT, [
+      String(from),
+      String(Math.min(limit, PAGE_IDS_BATCH)),
+      String(now),
+    ]);
+    if (
+      !Array.isArray(reply) ||
+      (reply[0] !== 0 && reply[0] !== 1) ||
+      typeof reply[1] !== 'string' ||
+      reply.slice(2).some((id) => typeof id !== 'string')
+    ) {
+      throw badReply('pageIds', reply);
+    }
+    const ids = reply.slice(2) as string[];
+    return reply[0] === 1
+      ? { ids, next: String(Number(reply[1]) + 1) }
+      : { ids };
+  }
+
   async counts(now: number): Promise<HeartbeatStateCounts> {
     const reply = await this.eval(COUNTS_SCRIPT, [String(now)]);
     if (
@@ -466,6 +492,8 @@ const SCRIPT_BATCH = 500;
  * this many (about 10 microseconds of Redis CPU per record: four sorted sets and the hash).
  */
 const REMOVE_BATCH = 250;
+/** Records one pageIds script examines at most (no record is read: IDs and deadlines only). */
+const PAGE_IDS_BATCH = 1000;
 /** Index entries one mostOverdue script examines at most. */
 const MOST_OVERDUE_BUDGET = 1000;
 /**

@@ -119,6 +119,33 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     );
   }
 
+  pageIds(
+    cursor: string | undefined,
+    limit: number,
+    now: number,
+  ): Promise<{ ids: string[]; next?: string }> {
+    const end = this.index.slotEnd;
+    let slot = 0;
+    if (cursor !== undefined) {
+      const seq = parseCursor(cursor);
+      if (seq === undefined) return Promise.reject(invalidCursor(cursor));
+      slot = this.index.firstSlotFrom(seq);
+    }
+    const ids: string[] = [];
+    let examined = 0;
+    for (; slot < end && examined < limit; slot++) {
+      if (!this.index.isLive(slot)) continue;
+      examined++;
+      if (this.deadlines.deadlineOf(slot) > now)
+        ids.push(this.index.idOf(slot));
+    }
+    return Promise.resolve(
+      slot < end && examined > 0
+        ? { ids, next: String(this.index.seqOf(slot - 1) + 1) }
+        : { ids },
+    );
+  }
+
   counts(now: number): Promise<HeartbeatStateCounts> {
     let total = 0;
     let warning = 0;
