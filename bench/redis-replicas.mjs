@@ -16,6 +16,7 @@ import { preload } from './preload.mjs';
 import {
   abs,
   alternate,
+  cpuMsOf,
   load,
   log,
   median,
@@ -75,6 +76,60 @@ async function fill(url, n) {
     `  ${fmt(n)} apps + ${fmt(expiring)} expiring written into Redis in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   await store.close();
+}
+
+/**
+ * Redis CPU time per store call at the registry's size, from the redis-server process's own CPU
+ * counters (so a loaded machine, which makes wall-clock SLOWLOG times long, does not count).
+ */
+async function redisCpuPerCall(url, pid) {
+  const { RedisHeartbeatStore } = await import(
+    `${root}/dist/heartbeat/redis/index.js`
+  );
+  const store = new RedisHeartbeatStore({
+    url,
+    keyPrefix: PREFIX,
+    commandTimeoutMs: 30_000,
+  });
+  while ((await store.count().catch(() => -1)) < 0) await sleep(20);
+  const now = Date.now();
+  const per = async (times, call) => {
+    const before = cpuMsOf(pid);
+    for (let i = 0; i < times; i++) await call(i);
+    return (cpuMsOf(pid) - before) / times;
+  };
+  const gone = (i) => ({
+    appId: `gone-${i}`,
+    lastSeen: now - 100_000,
+    delayMs: 1000,
+    registeredAt: now - 100_000,
+    warnAt: now - 97_000,
+    critAt: now - 95_000,
+    expiresAt: now - 94_000,
+  });
+  let cursor;
+  const result = {
+    'page of 500 IDs (/list)': await per(20, async () => {
+      cursor = (await store.pageIds(cursor, 500, now)).next;
+    }),
+    'page of 500 records (GET /apps, pages)': await per(20, async () => {
+      cursor = (await store.page(cursor, 500)).next;
+    }),
+    'counts per state': await per(200, () => store.counts(now)),
+    'most overdue 100': await per(20, () => store.mostOverdue(now, 100)),
+    'batch of 50 heartbeats': await per(40, (round) =>
+      Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          store.upsert(gone(round * 50 + i), Number.MAX_SAFE_INTEGER),
+        ),
+      ),
+    ),
+    'expiry batch of 250 removals': await per(8, () =>
+      store.removeExpired(now, 250),
+    ),
+  };
+  await store.close();
+  return result;
 }
 
 async function timed(url, path) {
@@ -180,6 +235,8 @@ export async function runRedisReplicas(s, row) {
     };
     const info = await admin.info('memory');
     const usedMemory = Number(/used_memory:(\d+)/.exec(info)?.[1]);
+    await Promise.all(servers.splice(0).map((server) => server.stop()));
+    const cpu = await redisCpuPerCall(redis.url, redis.pid);
 
     const s3 = `S3 Redis, ${fmt(s.big)} apps, two replicas`;
     row(s3, 'hb_ping on B, A quiet', abs(result['B quiet']));
@@ -220,6 +277,13 @@ export async function runRedisReplicas(s, row) {
       '0',
     );
     row(s3, 'expired apps left unswept at the end', fmt(left), '0');
+    row(
+      s3,
+      'Redis CPU per store call at this size (redis-server CPU counters, average)',
+      Object.entries(cpu)
+        .map(([call, ms]) => `${call} ${ms.toFixed(2)} ms`)
+        .join('; '),
+    );
     row(
       s3,
       'Redis used_memory per app',

@@ -194,21 +194,18 @@ return out
 export const PAGE_IDS_SCRIPT = script(`
 local limit = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
-local entries = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf', 'WITHSCORES', 'LIMIT', 0, limit + 1)
-local n = #entries / 2
+local ids = redis.call('ZRANGEBYSCORE', KEYS[3], ARGV[1], '+inf', 'LIMIT', 0, limit + 1)
 local out = {0, ''}
-if n > limit then
+if #ids > limit then
   out[1] = 1
-  n = limit
+  ids[#ids] = nil
 end
-if n == 0 then return out end
-out[2] = entries[2 * n]
-for i = 1, n, 500 do
-  local ids = {}
-  for j = i, math.min(i + 499, n) do ids[#ids + 1] = entries[2 * j - 1] end
-  local deadlines = redis.call('ZMSCORE', KEYS[2], unpack(ids))
-  for j, id in ipairs(ids) do
-    if deadlines[j] and tonumber(deadlines[j]) > now then out[#out + 1] = id end
+if #ids == 0 then return out end
+out[2] = redis.call('ZSCORE', KEYS[3], ids[#ids])
+for i = 1, #ids, 500 do
+  local deadlines = redis.call('ZMSCORE', KEYS[2], unpack(ids, i, math.min(i + 499, #ids)))
+  for j = 1, #deadlines do
+    if deadlines[j] and tonumber(deadlines[j]) > now then out[#out + 1] = ids[i + j - 1] end
   end
 end
 return out

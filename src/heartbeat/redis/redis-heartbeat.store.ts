@@ -493,7 +493,7 @@ const SCRIPT_BATCH = 500;
  */
 const REMOVE_BATCH = 250;
 /** Records one pageIds script examines at most (no record is read: IDs and deadlines only). */
-const PAGE_IDS_BATCH = 1000;
+const PAGE_IDS_BATCH = 500;
 /** Index entries one mostOverdue script examines at most. */
 const MOST_OVERDUE_BUDGET = 1000;
 /**
