@@ -52,8 +52,9 @@ export class HeartbeatHealthIndicator {
   /**
    * Up unless some application is CRITICAL, or the store is unreachable. The result counts the
    * apps per state and names the most overdue WARNING and CRITICAL ones, at most `maxListed` of
-   * each, so that a flood of dead IDs cannot blow up the health response. It reads the counts and
-   * at most `2 * maxListed` records, never the whole registry.
+   * each (and at most the registry's `maxPageSize`), so that a flood of dead IDs cannot blow up
+   * the health response. It reads the counts and at most `2 * maxListed` records, never the
+   * whole registry.
    */
   async noneCritical<const Key extends string>(
     key: Key,
@@ -62,9 +63,10 @@ export class HeartbeatHealthIndicator {
     const check = this.health.check(key);
     try {
       const counts = await this.registry.counts();
+      const most = Math.min(maxListed, this.registry.options.maxPageSize);
       const listed = async (state: HeartbeatState, count: number) =>
-        maxListed > 0 && count > 0
-          ? (await this.registry.mostOverdue(maxListed, { state })).map(
+        most > 0 && count > 0
+          ? (await this.registry.mostOverdue(most, { state })).map(
               (app) => app.appId,
             )
           : [];
