@@ -43,9 +43,9 @@ end
 /**
  * ARGV: count, then per record: appId, lastSeen, delayMs, registeredAt, warnAt, critAt,
  * expiresAt, maxApps. Upserts the records in order (the heartbeats that arrived together) and
- * returns, per record, {'full', '', '', ''} or {status, packed, droppedPacked or '', recovered or
- * ''}: `recovered` is the late state whose crossing was already claimed (marks) when this
- * heartbeat ended it.
+ * returns, per record, {'full', '', '', ''} or {status, registeredAt, droppedPacked or '',
+ * recovered or ''} (the stored record is the one given, with that registeredAt): `recovered` is
+ * the late state whose crossing was already claimed (marks) when this heartbeat ended it.
  * @internal
  */
 export const UPSERT_SCRIPT = script(`
@@ -96,7 +96,7 @@ for r = 0, tonumber(ARGV[1]) - 1 do
     redis.call('ZADD', KEYS[5], warnAt, id)
     redis.call('ZADD', KEYS[6], critAt, id)
     out[#out + 1] = status
-    out[#out + 1] = packed
+    out[#out + 1] = registeredAt
     out[#out + 1] = dropped
     out[#out + 1] = recovered
   end
