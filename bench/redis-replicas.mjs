@@ -9,6 +9,7 @@
 //   - the time of each of those queries at that size;
 //   - Redis SLOWLOG (threshold 10 ms) over the whole run: queries, sweeps and pings;
 //   - hb_ping on a Redis-mode server against a memory-mode one, 1,000 apps each.
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +34,7 @@ const fmt = (n) => n.toLocaleString('en');
  * Writes `n` healthy apps and `n / 100` expiring ones straight into Redis through the store; with
  * `expired`, `n` apps past their drop deadline (`gone-<i>`) instead.
  */
-async function fill(url, n, { expired = false } = {}) {
+async function fill(url, n, { expired = false, offset = 0 } = {}) {
   const { RedisHeartbeatStore } = await import(
     `${root}/dist/heartbeat/redis/index.js`
   );
@@ -65,7 +66,7 @@ async function fill(url, n, { expired = false } = {}) {
   const gone = (i) => {
     const at = Date.now() - 60_000;
     return {
-      ...record(`gone-${i}`, 0),
+      ...record(`gone-${offset}-${i}`, 0),
       lastSeen: at,
       registeredAt: at,
       warnAt: at + 3000,
@@ -256,16 +257,30 @@ export async function runRedisReplicas(s, row) {
       return `${name} ${(Number(entry[2]) / 1000).toFixed(1)} ms`;
     };
     // A phase of its own, with no load running: one /status, /list and /metrics on A while both
-    // replicas' sweeps remove 1% of the apps, expired at once.
-    await fill(redis.url, s.big / 100, { expired: true });
-    await admin.slowlog('RESET');
-    const quiet = {};
-    for (const path of ['/status', '/list', '/metrics']) {
-      quiet[path] = (await timed(a.url, path)).ms;
+    // replicas' sweeps remove 1% of the apps, expired at once. SLOWLOG times are wall-clock
+    // times inside Redis, so on a machine loaded by other work they include the time the
+    // redis-server process waited for a core: each attempt reports the machine's load average,
+    // and a loaded machine gets up to three attempts (all reported).
+    const attempts = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await fill(redis.url, s.big / 100, { expired: true, offset: attempt });
+      await admin.slowlog('RESET');
+      const load1 = loadavg()[0];
+      const cpuBefore = cpuMsOf(redis.pid);
+      const took = {};
+      for (const path of ['/status', '/list', '/metrics']) {
+        took[path] = (await timed(a.url, path)).ms;
+      }
+      while ((await admin.zcount(`${PREFIX}deadlines`, '-inf', Date.now())) > 0)
+        await sleep(200);
+      attempts.push({
+        load1,
+        took,
+        slow: await admin.slowlog('GET', 1024),
+        redisCpuMs: cpuMsOf(redis.pid) - cpuBefore,
+      });
+      if (attempts.at(-1).slow.length === 0 || load1 < 1) break;
     }
-    while ((await admin.zcount(`${PREFIX}deadlines`, '-inf', Date.now())) > 0)
-      await sleep(200);
-    const quietSlow = await admin.slowlog('GET', 1024);
     const info = await admin.info('memory');
     const usedMemory = Number(/used_memory:(\d+)/.exec(info)?.[1]);
     await Promise.all(servers.splice(0).map((server) => server.stop()));
@@ -299,8 +314,13 @@ export async function runRedisReplicas(s, row) {
     }
     row(
       s3,
-      `Redis SLOWLOG >= 10 ms during one /status (${quiet['/status'].toFixed(0)} ms), /list (${quiet['/list'].toFixed(0)} ms) and /metrics (${quiet['/metrics'].toFixed(0)} ms) on A and the sweeps of ${fmt(s.big / 100)} expired apps, no other load`,
-      slowSummary(quietSlow),
+      `Redis SLOWLOG >= 10 ms during one /status, /list and /metrics on A and the sweeps of ${fmt(s.big / 100)} expired apps, no other load of ours`,
+      attempts
+        .map(
+          (t, i) =>
+            `attempt ${i + 1} (machine load average ${t.load1.toFixed(1)}; /status ${t.took['/status'].toFixed(0)} ms, /list ${t.took['/list'].toFixed(0)} ms, /metrics ${t.took['/metrics'].toFixed(0)} ms; Redis CPU ${t.redisCpuMs} ms in all): ${slowSummary(t.slow)}`,
+        )
+        .join('; '),
       '0',
     );
     row(

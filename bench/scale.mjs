@@ -10,7 +10,7 @@
 //       those queries, SLOWLOG during them and the sweeps, and Redis vs memory hb_ping.
 // --quick runs 100,000 instead of 1,000,000 apps and shorter rounds: for trying it out.
 import { execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { rssGrowth } from './memory-rss.mjs';
 import { preload } from './preload.mjs';
@@ -152,6 +152,7 @@ export async function runScaleBenchmarks(args = []) {
     });
   }
   const started = Date.now();
+  const loadAtStart = loadavg()[0];
   const rows = [];
   const row = (scenario, measure, value, target = '') =>
     rows.push({ scenario, measure, value, target });
@@ -165,7 +166,8 @@ export async function runScaleBenchmarks(args = []) {
   console.log(
     `\n${new Date().toISOString().slice(0, 10)}, ${cpus().length} x ${cpu}, Node ${process.version}; ` +
       `scale benchmarks${s.quick ? ' (quick)' : ''}: ${s.rounds} alternating rounds of ${s.seconds} s per target, ` +
-      `${s.connections} connections (wrk); medians, ratios paired by round with their range; ${minutes} min\n`,
+      `${s.connections} connections (wrk); medians, ratios paired by round with their range; ${minutes} min; ` +
+      `machine load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end\n`,
   );
   console.log('| scenario | measure | result | target |');
   console.log('|---|---|---|---|');
