@@ -31,6 +31,12 @@ const NUMERIC_OPTIONS = {
   HB_MAX_APP_ID_LENGTH: 'maxAppIdLength',
   HB_MAX_TIMEOUT_MS: 'maxTimeoutMs',
   HB_MAX_BODY_BYTES: 'maxBodyBytes',
+  HB_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
+  HB_WEBHOOK_MAX_ATTEMPTS: 'webhookMaxAttempts',
+  HB_WEBHOOK_RETRY_DELAY_MS: 'webhookRetryDelayMs',
+  HB_WEBHOOK_QUEUE_SIZE: 'webhookQueueSize',
+  HB_WEBHOOK_CONCURRENCY: 'webhookConcurrency',
+  HB_WEBHOOK_HISTORY_SIZE: 'webhookHistorySize',
 } as const satisfies Record<string, keyof HeartbeatModuleOptions>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -86,6 +92,37 @@ export function resolveListenAddress(env: Env): { host: string; port: number } {
   return { host: urlHost, port: urlPort };
 }
 
+/** A comma-separated variable as a list; blank entries (a trailing comma) are ignored. */
+function listFrom(env: Env, name: string): string[] | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** `HB_PING_TOKENS`, `HB_READ_TOKENS`, `HB_ADMIN_TOKENS`: the `auth` option. */
+function authFromEnv(env: Env): HeartbeatModuleOptions['auth'] {
+  const ping = listFrom(env, 'HB_PING_TOKENS');
+  const read = listFrom(env, 'HB_READ_TOKENS');
+  const admin = listFrom(env, 'HB_ADMIN_TOKENS');
+  if (!ping && !read && !admin) return undefined;
+  return { ping, read, admin };
+}
+
+/**
+ * `HB_WEBHOOK_URLS` (one receiver each), with `HB_WEBHOOK_SECRET` and `HB_WEBHOOK_EVENTS`
+ * shared by all.
+ */
+function webhooksFromEnv(env: Env): HeartbeatModuleOptions['webhooks'] {
+  const urls = listFrom(env, 'HB_WEBHOOK_URLS');
+  if (!urls) return undefined;
+  const secret = env.HB_WEBHOOK_SECRET?.trim() || undefined;
+  const events = listFrom(env, 'HB_WEBHOOK_EVENTS');
+  return urls.map((url) => ({ url, secret, events }));
+}
+
 /** Heartbeat options from `HB_*` variables, with the module's defaults for the rest. */
 export function heartbeatOptionsFromEnv(env: Env): HeartbeatModuleOptions {
   const options: Record<string, unknown> = {};
@@ -95,6 +132,8 @@ export function heartbeatOptionsFromEnv(env: Env): HeartbeatModuleOptions {
   if (env.HB_CORS_ORIGIN !== undefined) {
     options.corsOrigin = env.HB_CORS_ORIGIN.trim() || false;
   }
+  options.auth = authFromEnv(env);
+  options.webhooks = webhooksFromEnv(env);
   return options as HeartbeatModuleOptions;
 }
 

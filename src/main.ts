@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { Server } from 'node:http';
 import { loadAppConfig, type AppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
+import { HeartbeatRegistry } from './heartbeat/index.js';
 import { createHttpAdapter, setupStandaloneApp } from './app.setup.js';
 
 /** Nest's own start-up chatter: one line per module and per route, nothing an operator needs. */
@@ -33,6 +34,7 @@ async function bootstrap(config: AppConfig): Promise<void> {
   await app.listen(config.port, config.host);
   const logger = new Logger('Heartbeat');
   logger.log(`heartbeat server listening on ${await app.getUrl()}`);
+  app.get(HeartbeatRegistry).access.warnIfOpen(config.host, logger);
 
   // Our own handlers rather than enableShutdownHooks(): Nest re-raises the signal after its
   // hooks, so the process would end "killed by SIGTERM"; a clean stop exits 0.

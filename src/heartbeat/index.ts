@@ -33,7 +33,16 @@ export {
 export {
   HeartbeatApiController,
   type HeartbeatAppView,
+  type HeartbeatRemovedView,
 } from './nest/controllers/heartbeat-api.controller.js';
+export {
+  HeartbeatWebhooksController,
+  type HeartbeatDeliveriesView,
+} from './nest/controllers/heartbeat-webhooks.controller.js';
+export {
+  HeartbeatAccessGuard,
+  RequireHeartbeatAccess,
+} from './nest/heartbeat-access.guard.js';
 
 // The engine.
 export {
@@ -43,6 +52,18 @@ export {
   type HeartbeatRegistryDependencies,
 } from './engine/heartbeat-registry.js';
 export type { HeartbeatEventEmitter } from './engine/heartbeat-event.tracker.js';
+export {
+  HeartbeatAccessControl,
+  type HeartbeatAccessGrant,
+  type HeartbeatAccessRefusals,
+} from './engine/heartbeat-access.js';
+export {
+  HeartbeatWebhookDispatcher,
+  type HeartbeatWebhookCounters,
+  type HeartbeatWebhookDelivery,
+  type HeartbeatWebhookDispatcherDependencies,
+  type HeartbeatWebhookPayload,
+} from './engine/heartbeat-webhook.dispatcher.js';
 export {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
@@ -60,7 +81,11 @@ export {
 
 // The framework-free HTTP face, for node:http servers of your own.
 export {
+  authorizeHeartbeatRequest,
+  HEARTBEAT_AUTH_CHALLENGE,
   HeartbeatHttpHandler,
+  redactHeartbeatUrl,
+  type HeartbeatAuthorizeOptions,
   type HeartbeatHttpAnswer,
   type HeartbeatHttpHandlerOptions,
   type HeartbeatHttpRequest,
@@ -73,12 +98,15 @@ export type * from './interfaces/index.js';
 
 // Options, states and errors.
 export {
+  DEFAULT_WEBHOOK_EVENTS,
+  HEARTBEAT_ACCESS_KINDS,
   HEARTBEAT_DEFAULTS,
   HeartbeatError,
   NAGIOS_EXIT_CODES,
   isHeartbeatError,
   nagiosExitCode,
   resolveHeartbeatOptions,
+  type HeartbeatAccessKind,
   type HeartbeatAppStatus,
   type HeartbeatCommand,
   type HeartbeatErrorKind,

@@ -2,7 +2,9 @@ import type {
   HeartbeatModuleOptions,
   ResolvedHeartbeatOptions,
 } from '../interfaces/heartbeat-module-options.interface.js';
+import { OPEN_AUTH, resolveHeartbeatAuth } from './access.js';
 import { HeartbeatMessages } from './messages.js';
+import { resolveHeartbeatWebhooks } from './webhooks.js';
 
 /**
  * The one place where option defaults live.
@@ -21,6 +23,14 @@ export const HEARTBEAT_DEFAULTS = {
   maxTimeoutMs: 86_400_000,
   maxBodyBytes: 16_384,
   corsOrigin: '*',
+  auth: OPEN_AUTH,
+  webhooks: Object.freeze([]),
+  webhookTimeoutMs: 5000,
+  webhookMaxAttempts: 5,
+  webhookRetryDelayMs: 1000,
+  webhookQueueSize: 1000,
+  webhookConcurrency: 4,
+  webhookHistorySize: 100,
 } as const satisfies ResolvedHeartbeatOptions;
 
 type NumericOption = Exclude<
@@ -44,6 +54,12 @@ const INTEGER_MINIMUMS: Record<
   maxAppIdLength: 1,
   maxTimeoutMs: 0,
   maxBodyBytes: 64,
+  webhookTimeoutMs: 1,
+  webhookMaxAttempts: 1,
+  webhookRetryDelayMs: 0,
+  webhookQueueSize: 1,
+  webhookConcurrency: 1,
+  webhookHistorySize: 0,
 };
 
 /**
@@ -60,7 +76,10 @@ export function resolveHeartbeatOptions(
   const defined = Object.fromEntries(
     Object.entries(raw).filter(([, value]) => value !== undefined),
   ) as HeartbeatModuleOptions;
-  const options = { ...HEARTBEAT_DEFAULTS, ...defined };
+  const options = { ...HEARTBEAT_DEFAULTS, ...defined } as Omit<
+    ResolvedHeartbeatOptions,
+    'auth' | 'webhooks'
+  >;
 
   for (const [name, min] of Object.entries(INTEGER_MINIMUMS)) {
     const value = options[name as keyof typeof INTEGER_MINIMUMS];
@@ -98,5 +117,9 @@ export function resolveHeartbeatOptions(
       ),
     );
   }
-  return Object.freeze(options);
+  return Object.freeze({
+    ...options,
+    auth: resolveHeartbeatAuth(defined.auth),
+    webhooks: resolveHeartbeatWebhooks(defined.webhooks),
+  });
 }

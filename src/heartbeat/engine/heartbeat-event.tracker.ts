@@ -89,6 +89,7 @@ export class HeartbeatEventTracker {
           0,
           record.lastSeen,
           record.lastSeen,
+          record.delayMs,
         ),
       );
     }
@@ -141,6 +142,7 @@ export class HeartbeatEventTracker {
             change.od,
             now,
             change.lastSeen,
+            change.delayMs,
           ),
         );
       }

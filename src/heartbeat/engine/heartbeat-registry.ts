@@ -22,6 +22,7 @@ import type {
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
+import { HeartbeatAccessControl } from './heartbeat-access.js';
 import {
   HeartbeatEventTracker,
   type HeartbeatEventEmitter,
@@ -104,6 +105,12 @@ export class HeartbeatRegistry {
    */
   readonly events$: Observable<HeartbeatEvent>;
 
+  /**
+   * Who may do what (the `auth` option), for every face to check requests against, and its
+   * refusal counts.
+   */
+  readonly access: HeartbeatAccessControl;
+
   constructor(
     readonly options: ResolvedHeartbeatOptions,
     private readonly store: HeartbeatStore,
@@ -120,6 +127,10 @@ export class HeartbeatRegistry {
       () => this.clock.now(),
     );
     this.events$ = this.tracker.events$;
+    this.access = new HeartbeatAccessControl(
+      options.auth,
+      async (appId) => (await this.get(appId)) !== undefined,
+    );
   }
 
   /**

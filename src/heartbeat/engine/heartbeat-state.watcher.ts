@@ -15,6 +15,7 @@ export interface HeartbeatTransition {
   readonly to: HeartbeatState;
   readonly od: number;
   readonly lastSeen: number;
+  readonly delayMs: number;
 }
 
 const STATES: readonly HeartbeatState[] = ['OK', 'WARNING', 'CRITICAL'];
@@ -65,6 +66,7 @@ export class HeartbeatStateWatcher {
           to: 'OK',
           od: 0,
           lastSeen: record.lastSeen,
+          delayMs: record.delayMs,
         };
   }
 
@@ -128,6 +130,7 @@ export class HeartbeatStateWatcher {
         to: STATES[to]!,
         od,
         lastSeen: record.lastSeen,
+        delayMs: record.delayMs,
       });
       this.state[slot] = to;
     };

@@ -18,8 +18,14 @@ import {
   type HeartbeatCommand,
   type MonitorQuery,
 } from '../core/protocol.js';
+import type { HeartbeatAccessGrant } from '../engine/heartbeat-access.js';
 import type { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import type { HeartbeatLogger } from '../engine/heartbeat.logger.js';
+import {
+  authorizeHeartbeatRequest,
+  HEARTBEAT_AUTH_CHALLENGE,
+  redactHeartbeatUrl,
+} from './heartbeat-auth.js';
 import {
   contentTypeOf,
   plainTextHeaders,
@@ -45,7 +51,8 @@ export interface HeartbeatHttpHandlerOptions {
   /**
    * Match a route as the last path segment under any prefix (`/a/b/hb_ping`), as the protocol's
    * standalone server does. Off, only the mount point itself is matched (`/hb_ping`), so a host's
-   * own routes are never taken.
+   * own routes are never taken, except `/<token>/hb_ping` and the like when the segment is one
+   * of the configured tokens.
    * @default false
    */
   readonly anyPrefix?: boolean;
@@ -79,7 +86,13 @@ export class HeartbeatHttpHandler {
   routeOf(url: string): HeartbeatRoute | undefined {
     const segment = lastPathSegment(url);
     if (!ROUTES.has(segment)) return undefined;
-    if (!this.anyPrefix && !isAtMountPoint(url)) return undefined;
+    if (
+      !this.anyPrefix &&
+      !isAtMountPoint(url) &&
+      !this.isTokenAtMountPoint(url)
+    ) {
+      return undefined;
+    }
     return segment as HeartbeatRoute;
   }
 
@@ -90,6 +103,9 @@ export class HeartbeatHttpHandler {
   serve(request: IncomingMessage, response: ServerResponse): boolean {
     const route = this.routeOf(request.url ?? '/');
     if (route === undefined) return false;
+    if (!this.registry.access.warnSettled) {
+      this.registry.access.warnIfOpen(request.socket.localAddress, this.logger);
+    }
     this.answer(route, request)
       .then((answer) => this.write(response, answer))
       // Only a socket the client already closed can fail here: the client's business.
@@ -109,6 +125,12 @@ export class HeartbeatHttpHandler {
   ): Promise<void> {
     const url = request.originalUrl ?? request.url ?? '/';
     const segment = lastPathSegment(url);
+    if (!this.registry.access.warnSettled) {
+      this.registry.access.warnIfOpen(
+        request.socket?.localAddress,
+        this.logger,
+      );
+    }
     const answer = ROUTES.has(segment)
       ? await this.answer(segment as HeartbeatRoute, request)
       : this.notFound(url);
@@ -124,7 +146,15 @@ export class HeartbeatHttpHandler {
       const method = request.method ?? 'GET';
       const url = request.originalUrl ?? request.url ?? '/';
       const { query } = splitTarget(url);
-      if (COMMANDS.has(route)) {
+      const isCommand = COMMANDS.has(route);
+      // Who asks comes first: a client without a valid token learns nothing else.
+      const grant = authorizeHeartbeatRequest(
+        this.registry.access,
+        request,
+        isCommand ? 'ping' : 'read',
+        { tokenInPath: true },
+      );
+      if (isCommand) {
         assertMethod(method, PROTOCOL_METHODS);
         return {
           status: 200,
@@ -133,6 +163,7 @@ export class HeartbeatHttpHandler {
             query,
             method,
             request,
+            grant,
           ),
         };
       }
@@ -142,26 +173,40 @@ export class HeartbeatHttpHandler {
         body: await this.monitor(route as MonitorQuery, query),
       };
     } catch (error) {
-      return this.errorAnswer(error);
+      return this.errorAnswer(error, request);
     }
   }
 
   /**
    * The `ERROR:` answer to anything thrown while serving a route (also what the Nest error
-   * filter sends for a host guard's refusal): counted as a rejection, logged when unexpected.
+   * filter sends for a host guard's refusal): counted as a rejection, logged when unexpected
+   * (with the request's URL, its token segment redacted).
    */
-  errorAnswer(error: unknown): HeartbeatHttpAnswer {
+  errorAnswer(
+    error: unknown,
+    request?: Pick<HeartbeatHttpRequest, 'method' | 'url' | 'originalUrl'>,
+  ): HeartbeatHttpAnswer {
     const failure = errorResponse(error, this.registry.options);
     this.registry.recordRejection();
     if (failure.status >= 500 && failure.status !== 503) {
+      const url = request?.originalUrl ?? request?.url;
+      const where =
+        url === undefined
+          ? ''
+          : ` on ${request?.method ?? 'GET'} ${redactHeartbeatUrl(url, this.registry.access)}`;
       this.logger.error(
-        `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        `unexpected error${where}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
+    }
+    const headers: Array<[string, string]> = [];
+    if (failure.allow) headers.push(['Allow', failure.allow]);
+    if (failure.status === 401) {
+      headers.push(['WWW-Authenticate', HEARTBEAT_AUTH_CHALLENGE]);
     }
     return {
       status: failure.status,
       body: failure.body,
-      headers: failure.allow ? [['Allow', failure.allow]] : undefined,
+      headers: headers.length > 0 ? headers : undefined,
     };
   }
 
@@ -184,6 +229,7 @@ export class HeartbeatHttpHandler {
     query: string,
     method: string,
     request: HeartbeatHttpRequest,
+    grant: HeartbeatAccessGrant,
   ): Promise<string> {
     const parsed = parseQuery(query);
     const timeoutMs = parseTimeout(
@@ -197,14 +243,24 @@ export class HeartbeatHttpHandler {
         : undefined;
     const appId = (parsed.appId ??
       appIdFromBody(body, contentTypeOf(request))) as string;
-    switch (command) {
-      case 'hb_done':
-        await this.registry.deregister(appId);
-        return GOODBYE;
-      case 'hb_init':
-        return String((await this.registry.register(appId, timeoutMs)).delayMs);
-      default:
-        return String((await this.registry.beat(appId, timeoutMs)).delayMs);
+    const { access } = this.registry;
+    // A missing or malformed ID is the registry's 400; only a real ID is held to a prefix.
+    if (typeof appId === 'string') access.checkAppId(grant, appId);
+    if (command === 'hb_done') {
+      await this.registry.deregister(appId);
+      access.release(grant, appId);
+      return GOODBYE;
+    }
+    const reserved = await access.reserve(grant, appId);
+    try {
+      const result =
+        command === 'hb_init'
+          ? await this.registry.register(appId, timeoutMs)
+          : await this.registry.beat(appId, timeoutMs);
+      return String(result.delayMs);
+    } catch (error) {
+      if (reserved) access.release(grant, appId);
+      throw error;
     }
   }
 
@@ -218,6 +274,20 @@ export class HeartbeatHttpHandler {
     return this.registry.status(
       parseMonitorAppId(rawQuery, this.registry.options),
     );
+  }
+
+  /**
+   * `/<token>/hb_ping` at the mount point: one segment before the route, and it is a configured
+   * token. Anything else under the mount point stays the host's.
+   */
+  private isTokenAtMountPoint(url: string): boolean {
+    if (!this.registry.access.enabled) return false;
+    const { path } = splitTarget(url);
+    const end = path.lastIndexOf('/');
+    const start = end > 0 ? path.lastIndexOf('/', end - 1) : -1;
+    if (start < 0) return false;
+    for (let i = 0; i < start; i++) if (path[i] !== '/') return false;
+    return this.registry.access.isToken(path.slice(start + 1, end));
   }
 
   private notFound(url: string): HeartbeatHttpAnswer {

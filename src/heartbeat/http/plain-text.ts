@@ -24,6 +24,8 @@ export interface HeartbeatHttpRequest {
   readonly originalUrl?: string;
   readonly body?: unknown;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The connection, for the local address (the open-access warning). */
+  readonly socket?: { readonly localAddress?: string };
 }
 
 /**

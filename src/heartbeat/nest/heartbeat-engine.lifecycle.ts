@@ -5,11 +5,13 @@ import {
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
+import { HeartbeatWebhookDispatcher } from '../engine/heartbeat-webhook.dispatcher.js';
 
 /**
  * Ties the framework-free engine to the Nest application's lifecycle: attaches the host's
  * `EventEmitter2` when `@nestjs/event-emitter` is installed and `EventEmitterModule` imported
- * (this module never registers it), and closes the registry (and so the store) at shutdown.
+ * (this module never registers it), starts the webhook dispatcher, and at shutdown closes it and
+ * then the registry (and so the store).
  *
  * @internal
  */
@@ -19,6 +21,7 @@ export class HeartbeatEngineLifecycle
 {
   constructor(
     private readonly registry: HeartbeatRegistry,
+    private readonly webhooks: HeartbeatWebhookDispatcher,
     private readonly moduleRef: ModuleRef,
   ) {}
 
@@ -31,9 +34,11 @@ export class HeartbeatEngineLifecycle
     } catch {
       // Not installed, or EventEmitterModule not imported: events$ only.
     }
+    this.webhooks.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.webhooks.close();
     await this.registry.close();
   }
 }

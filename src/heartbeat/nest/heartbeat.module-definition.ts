@@ -6,7 +6,10 @@ import {
   HeartbeatAnyPrefixProtocolController,
   HeartbeatMonitorController,
   HeartbeatProtocolController,
+  HeartbeatTokenMonitorController,
+  HeartbeatTokenProtocolController,
 } from './controllers/heartbeat-routes.controllers.js';
+import { HeartbeatWebhooksController } from './controllers/heartbeat-webhooks.controller.js';
 
 /**
  * Module-shape switches, known synchronously even in `forRootAsync`. They never reach the options.
@@ -37,7 +40,17 @@ export interface HeartbeatModuleExtras {
    */
   anyPrefix?: boolean;
   /**
-   * Mount the JSON API (`GET apps`, `GET apps/:id`).
+   * Also answer the protocol and monitoring routes one segment below the mount path
+   * (`<mount>/<token>/hb_ping`, `<mount>/<token>/status`), where clients that only set `HB_URL`
+   * carry their token (see the `auth` option). Off, a token travels in the `Authorization`
+   * header only, and no path below the mount path is taken from the host. Implied by
+   * `anyPrefix`.
+   * @default false
+   */
+  tokenInPath?: boolean;
+  /**
+   * Mount the JSON API (`GET apps`, `GET apps/:id`, `DELETE apps/:id`,
+   * `GET webhooks/deliveries`).
    * @default false
    */
   api?: boolean;
@@ -59,25 +72,36 @@ export const {
       protocol: true,
       monitoring: true,
       anyPrefix: false,
+      tokenInPath: false,
       api: false,
     },
     (definition, extras) => {
       const controllers: Type[] = [];
+      const pick = (anyPrefix: Type, token: Type, plain: Type): Type => {
+        if (extras.anyPrefix) return anyPrefix;
+        return extras.tokenInPath ? token : plain;
+      };
       if (extras.protocol) {
         controllers.push(
-          extras.anyPrefix
-            ? HeartbeatAnyPrefixProtocolController
-            : HeartbeatProtocolController,
+          pick(
+            HeartbeatAnyPrefixProtocolController,
+            HeartbeatTokenProtocolController,
+            HeartbeatProtocolController,
+          ),
         );
       }
       if (extras.monitoring) {
         controllers.push(
-          extras.anyPrefix
-            ? HeartbeatAnyPrefixMonitorController
-            : HeartbeatMonitorController,
+          pick(
+            HeartbeatAnyPrefixMonitorController,
+            HeartbeatTokenMonitorController,
+            HeartbeatMonitorController,
+          ),
         );
       }
-      if (extras.api) controllers.push(HeartbeatApiController);
+      if (extras.api) {
+        controllers.push(HeartbeatApiController, HeartbeatWebhooksController);
+      }
       return { ...definition, global: extras.isGlobal, controllers };
     },
   )

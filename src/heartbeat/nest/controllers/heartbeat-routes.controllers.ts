@@ -6,7 +6,7 @@ import type {
   PlainTextReply,
 } from '../../http/plain-text.js';
 import { HeartbeatErrorFilter } from '../heartbeat-error.filter.js';
-import { lastSegmentRoutes } from './heartbeat-routes.js';
+import { lastSegmentRoutes, tokenSegmentRoutes } from './heartbeat-routes.js';
 
 // Each controller is one method on several paths: Nest's router matches, the HTTP handler reads
 // the route from the URL and does the rest, as it does for the middleware and the front door.
@@ -76,6 +76,40 @@ export class HeartbeatAnyPrefixProtocolController extends HeartbeatProtocolContr
 @UseFilters(HeartbeatErrorFilter)
 export class HeartbeatAnyPrefixMonitorController extends HeartbeatMonitorController {
   @All(QUERY_PATHS.flatMap(lastSegmentRoutes))
+  override serve(
+    @Req() request: HeartbeatHttpRequest,
+    @Res() reply: PlainTextReply,
+  ): Promise<void> {
+    return super.serve(request, reply);
+  }
+}
+
+/**
+ * The protocol commands at the mount path and one segment below it, where clients put their
+ * token (`<mount>/<token>/hb_ping`; the `tokenInPath` extra).
+ * @internal
+ */
+@Controller()
+@UseFilters(HeartbeatErrorFilter)
+export class HeartbeatTokenProtocolController extends HeartbeatProtocolController {
+  @All(COMMAND_PATHS.flatMap(tokenSegmentRoutes))
+  override serve(
+    @Req() request: HeartbeatHttpRequest,
+    @Res() reply: PlainTextReply,
+  ): Promise<void> {
+    return super.serve(request, reply);
+  }
+}
+
+/**
+ * The monitoring queries at the mount path and one segment below it, where monitors put their
+ * token (`<mount>/<token>/status`; the `tokenInPath` extra).
+ * @internal
+ */
+@Controller()
+@UseFilters(HeartbeatErrorFilter)
+export class HeartbeatTokenMonitorController extends HeartbeatMonitorController {
+  @All(QUERY_PATHS.flatMap(tokenSegmentRoutes))
   override serve(
     @Req() request: HeartbeatHttpRequest,
     @Res() reply: PlainTextReply,

@@ -22,3 +22,12 @@ export function lastSegmentRoutes(segment: string): string[] {
   }
   return routes;
 }
+
+/**
+ * Route paths that match `segment` at the mount path and after one segment, the token
+ * (`hb_ping`, `:hbToken/hb_ping`).
+ * @internal
+ */
+export function tokenSegmentRoutes(segment: string): string[] {
+  return [segment, `:hbToken/${segment}`];
+}
