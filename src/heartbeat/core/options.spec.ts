@@ -44,8 +44,26 @@ describe('resolveHeartbeatOptions', () => {
     [{ warnThreshold: 5, critThreshold: 5 }, 'warn=5 crit=5 drop=6'],
     [{ critThreshold: 7 }, 'warn=3 crit=7 drop=6'],
     [{ corsOrigin: 5 as unknown as string }, 'corsOrigin=5'],
+    [{ webhookTimeoutMs: 0 }, 'webhookTimeoutMs=0: expected an integer >= 1'],
+    [{ webhookQueueSize: 0 }, 'webhookQueueSize=0'],
+    [{ webhookConcurrency: 0 }, 'webhookConcurrency=0'],
+    [{ webhookRetryDelayMs: -1 }, 'webhookRetryDelayMs=-1'],
+    [{ auth: { read: ['a b'] } }, 'auth.read[0]: a token is'],
+    [{ webhooks: [{ url: 'x' }] }, 'webhooks[0].url'],
   ])('refuses %j', (raw, message) => {
     expect(() => resolveHeartbeatOptions(raw)).toThrow(message);
+  });
+
+  it('resolves auth and webhooks, and resolving again changes nothing', () => {
+    const once = resolveHeartbeatOptions({
+      auth: { ping: ['p:kiosk-:3'], admin: ['a'] },
+      webhooks: [{ url: 'http://hooks.test/', events: ['dropped'] }],
+    });
+    expect(once.auth.ping).toEqual([
+      { token: 'p', prefix: 'kiosk-', maxApps: 3 },
+    ]);
+    expect(once.webhooks[0]!.events).toEqual(['heartbeat.dropped']);
+    expect(resolveHeartbeatOptions(once)).toEqual(once);
   });
 
   it('accepts crit == drop', () => {

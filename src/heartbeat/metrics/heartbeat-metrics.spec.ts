@@ -74,6 +74,48 @@ describe('registerHeartbeatMetrics', () => {
     expect(await scrape()).toContain('heartbeat_pings_total 3');
   });
 
+  it('counts token refusals by reason, and webhook deliveries when given the dispatcher', async () => {
+    const guarded = HeartbeatRegistry.create({
+      clock,
+      auth: { ping: ['p::1'], read: ['r'] },
+    });
+    const { access } = guarded;
+    const webhooks = {
+      queued: 2,
+      counters: {
+        delivered: 3,
+        failed: 1,
+        dropped: 0,
+        attempts: 7,
+        skipped: 0,
+      },
+    };
+    registerHeartbeatMetrics(guarded, { register, webhooks });
+    expect(() => access.authorize('read', [])).toThrow();
+    expect(() => access.authorize('read', ['p'])).toThrow();
+    const grant = access.authorize('ping', ['p']);
+    await guarded.register('x', 0);
+    await access.reserve(grant, 'x');
+    await expect(access.reserve(grant, 'y')).rejects.toThrow();
+    expect(await scrape()).toEqual(
+      expect.arrayContaining([
+        'heartbeat_auth_refusals_total{reason="unauthorized"} 1',
+        'heartbeat_auth_refusals_total{reason="forbidden"} 1',
+        'heartbeat_auth_refusals_total{reason="quota"} 1',
+        'heartbeat_webhook_deliveries_total{outcome="delivered"} 3',
+        'heartbeat_webhook_deliveries_total{outcome="failed"} 1',
+        'heartbeat_webhook_deliveries_total{outcome="dropped"} 0',
+        'heartbeat_webhook_attempts_total 7',
+        'heartbeat_webhook_queued 2',
+      ]),
+    );
+    webhooks.counters.delivered = 4;
+    expect(await scrape()).toContain(
+      'heartbeat_webhook_deliveries_total{outcome="delivered"} 4',
+    );
+    await guarded.close();
+  });
+
   it('caps per-app series, keeping the most overdue apps', async () => {
     registerHeartbeatMetrics(registry, { register, maxAppSeries: 2 });
     await registry.register('fresh', 60_000);
