@@ -1,4 +1,4 @@
-// npm run bench [-- --full] [-- --only=1,2,3,4,5] [-- --no-build]
+// npm run bench [-- --full] [-- --only=1,2,3,4,5,6] [-- --no-build]
 //
 // Runs the heartbeat server and its baselines side by side on this machine and prints ratios.
 // Every HTTP target of every scenario runs in one loop of alternating rounds, so background load
@@ -20,7 +20,7 @@ const full = args.includes('--full');
 const only = new Set(
   (
     args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length) ??
-    '1,2,3,4,5'
+    '1,2,3,4,5,6'
   ).split(','),
 );
 const MODE = full
@@ -109,8 +109,23 @@ async function preloaded(server, n) {
   return server;
 }
 
-/** One autocannon run; each request's path is `pathFor(i)` for a random i < spread. */
+const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((path) => {
+  try {
+    execFileSync(path, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk --version exits 1 after printing its version.
+    return error.status === 1;
+  }
+});
+
+/**
+ * One load run; each request's path is `pathFor(i)` for a random i < spread. wrk when installed
+ * (C, one thread: it leaves the other core to the server), autocannon otherwise (JavaScript: on
+ * two cores it competes with the server and flattens the differences between targets).
+ */
 async function load(url, pathFor, spread) {
+  if (WRK) return loadWithWrk(url, pathFor, spread);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -130,6 +145,39 @@ async function load(url, pathFor, spread) {
     );
   }
   return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+async function loadWithWrk(url, pathFor, spread) {
+  const pattern = pathFor('%d');
+  const child = spawn(
+    WRK,
+    [
+      '-t1',
+      `-c${CONNECTIONS}`,
+      `-d${MODE.duration}s`,
+      '--latency',
+      '-s',
+      join(root, 'bench', 'wrk-paths.lua'),
+      url,
+      '--',
+      pattern,
+      String(spread),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  await once(child, 'exit');
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output);
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(
+    output,
+  );
+  if (!rps || !p99 || errors) {
+    throw new Error(`${url}: wrk reported ${errors?.[0] ?? output}`);
+  }
+  const unit = { us: 0.001, ms: 1, s: 1000 }[p99[2]];
+  return { rps, p99: Number(p99[1]) * unit };
 }
 
 const median = (values) => {
@@ -238,13 +286,42 @@ async function httpScenarios() {
     run: () => load(heartbeat.url, ping, BASE_APPS),
   });
 
-  if (only.has('1')) {
-    for (const [name, script] of [
-      ['express', 'bench/servers/express.mjs'],
-      ['node:http', 'bench/servers/node-http.mjs'],
+  // The standalone server on Fastify, and the floors: bare node:http, Express 5 and Fastify apps.
+  const heartbeatFastify = await preloaded(
+    await heartbeatServer('heartbeat fastify', { HB_ADAPTER: 'fastify' }),
+    BASE_APPS,
+  );
+  servers.push(heartbeatFastify);
+  const floor = await preloaded(
+    await startServer('node:http', 'bench/servers/node-http.mjs', {}, /ready/),
+    BASE_APPS,
+  );
+  servers.push(floor);
+  targets.push(
+    {
+      label: 'heartbeat fastify',
+      run: () => load(heartbeatFastify.url, ping, BASE_APPS),
+    },
+    { label: 'node:http', run: () => load(floor.url, ping, BASE_APPS) },
+  );
+  if (only.has('1') || only.has('6')) {
+    for (const [name, script, env] of [
+      ['express', 'bench/servers/express.mjs', {}],
+      ['fastify', 'bench/servers/fastify.mjs', {}],
+      [
+        'embedded express',
+        'bench/servers/nest-embedded.mjs',
+        { BENCH_PLATFORM: 'express' },
+      ],
+      [
+        'embedded fastify',
+        'bench/servers/nest-embedded.mjs',
+        { BENCH_PLATFORM: 'fastify' },
+      ],
     ]) {
+      if (name.startsWith('embedded') && !only.has('6')) continue;
       const server = await preloaded(
-        await startServer(name, script, {}, /ready/),
+        await startServer(name, script, env, /ready/),
         BASE_APPS,
       );
       servers.push(server);
@@ -255,10 +332,20 @@ async function httpScenarios() {
     }
   }
   if (only.has('3')) {
-    targets.push({
-      label: 'status',
-      run: () => load(heartbeat.url, status, BASE_APPS),
-    });
+    targets.push(
+      {
+        label: 'status',
+        run: () => load(heartbeat.url, status, BASE_APPS),
+      },
+      {
+        label: 'status fastify',
+        run: () => load(heartbeatFastify.url, status, BASE_APPS),
+      },
+      {
+        label: 'status node:http',
+        run: () => load(floor.url, status, BASE_APPS),
+      },
+    );
   }
   let redisNote;
   let redisPrefix;
@@ -304,27 +391,60 @@ async function httpScenarios() {
   if (redisPrefix) await deleteKeys(redisPrefix);
 
   const base = result.heartbeat;
-  const s1 = '1 hb_ping, 1k apps';
-  row(s1, 'heartbeat server', abs(base));
-  if (only.has('1')) {
-    row(s1, 'Express 5 floor', abs(result.express));
-    row(s1, 'node:http floor', abs(result['node:http']));
+  const s1 = '1 hb_ping, 1k apps, standalone';
+  row(s1, 'heartbeat server on Express (default)', abs(base));
+  row(s1, 'heartbeat server on Fastify', abs(result['heartbeat fastify']));
+  row(s1, 'node:http floor', abs(result['node:http']));
+  for (const [label, name] of [
+    ['Express', 'heartbeat'],
+    ['Fastify', 'heartbeat fastify'],
+  ]) {
     row(
       s1,
-      'throughput vs Express floor',
-      times(ratio('heartbeat', 'express')),
+      `on ${label}: throughput vs node:http floor`,
+      times(ratio(name, 'node:http')),
       '>= 0.9x',
     );
     row(
       s1,
-      'p99 vs Express floor',
-      times(ratio('heartbeat', 'express', 'p99')),
+      `on ${label}: p99 vs node:http floor`,
+      times(ratio(name, 'node:http', 'p99')),
+      '<= 1.2x',
+    );
+  }
+  if (only.has('1')) {
+    row(s1, 'bare Express 5 app', abs(result.express));
+    row(s1, 'bare Fastify app', abs(result.fastify));
+    row(
+      s1,
+      'bare Express 5 app vs node:http floor',
+      times(ratio('express', 'node:http')),
     );
     row(
       s1,
-      'throughput vs node:http floor',
-      times(ratio('heartbeat', 'node:http')),
+      'bare Fastify app vs node:http floor',
+      times(ratio('fastify', 'node:http')),
     );
+  }
+  if (only.has('6')) {
+    const s6 = '6 hb_ping, 1k apps, embedded in a minimal Nest app';
+    for (const [label, name, bare] of [
+      ['Express', 'embedded express', 'express'],
+      ['Fastify', 'embedded fastify', 'fastify'],
+    ]) {
+      row(s6, `on ${label}`, abs(result[name]));
+      row(
+        s6,
+        `on ${label}: throughput vs bare ${label} app`,
+        times(ratio(name, bare)),
+        '>= 0.95x',
+      );
+      row(
+        s6,
+        `on ${label}: p99 vs bare ${label} app`,
+        times(ratio(name, bare, 'p99')),
+      );
+    }
   }
   if (only.has('2')) {
     for (const size of MODE.sizes) {
@@ -346,10 +466,27 @@ async function httpScenarios() {
     }
   }
   if (only.has('3')) {
-    const s3 = '3 /status?appid=, 1k apps';
-    row(s3, 'heartbeat server', abs(result.status));
-    row(s3, 'throughput vs hb_ping', times(ratio('status', 'heartbeat')));
-    row(s3, 'p99 vs hb_ping', times(ratio('status', 'heartbeat', 'p99')));
+    const s3 = '3 /status?appid=, 1k apps, standalone';
+    row(s3, 'heartbeat server on Express (default)', abs(result.status));
+    row(s3, 'heartbeat server on Fastify', abs(result['status fastify']));
+    row(s3, 'node:http floor', abs(result['status node:http']));
+    for (const [label, name] of [
+      ['Express', 'status'],
+      ['Fastify', 'status fastify'],
+    ]) {
+      row(
+        s3,
+        `on ${label}: throughput vs node:http floor`,
+        times(ratio(name, 'status node:http')),
+        '>= 0.9x',
+      );
+      row(
+        s3,
+        `on ${label}: p99 vs node:http floor`,
+        times(ratio(name, 'status node:http', 'p99')),
+        '<= 1.2x',
+      );
+    }
   }
   if (only.has('5')) {
     const s5 = '5 Redis vs memory, hb_ping, 1k apps';
@@ -418,7 +555,7 @@ if (!args.includes('--no-build')) {
   });
 }
 const started = Date.now();
-if (['1', '2', '3', '5'].some((scenario) => only.has(scenario)))
+if (['1', '2', '3', '5', '6'].some((scenario) => only.has(scenario)))
   await httpScenarios();
 if (only.has('4')) memoryScenario();
 

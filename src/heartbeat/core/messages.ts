@@ -66,6 +66,9 @@ export const HeartbeatMessages = {
     `cannot claim a webhook event, delivering it anyway: ${printable(error, 200)}`,
   webhooksAbandoned: (count: number) =>
     `${count} webhook deliveries still queued at shutdown were dropped`,
+  secondRoot: () =>
+    'HeartbeatModule.forRoot() is imported twice in one application: import it once, then share it ' +
+    'with isGlobal: true, or from a module of yours that imports forRoot() and exports HeartbeatModule',
   missingScheduler: () =>
     'HeartbeatModule needs SchedulerRegistry: import ScheduleModule.forRoot() once in your root module',
 } as const;
