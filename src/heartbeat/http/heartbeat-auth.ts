@@ -13,6 +13,7 @@ import type { HeartbeatHttpRequest } from './plain-text.js';
 export const HEARTBEAT_AUTH_CHALLENGE = 'Bearer realm="heartbeat"';
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+const NO_TOKEN: readonly string[] = [];
 
 /** The token of an `Authorization: Bearer <token>` header, if any. @internal */
 export function bearerToken(
@@ -62,7 +63,7 @@ export function authorizeHeartbeatRequest(
   kind: HeartbeatAccessKind,
   options: HeartbeatAuthorizeOptions = {},
 ): HeartbeatAccessGrant {
-  if (access.isOpen(kind)) return access.authorize(kind, []);
+  if (access.isOpen(kind)) return access.authorize(kind, NO_TOKEN);
   const candidates = [bearerToken(request)];
   if (options.tokenInPath) {
     candidates.push(pathToken(request.originalUrl ?? request.url ?? '/'));

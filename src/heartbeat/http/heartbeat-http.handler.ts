@@ -245,7 +245,9 @@ export class HeartbeatHttpHandler {
       access.release(grant, appId);
       return GOODBYE;
     }
-    const reserved = await access.reserve(grant, appId);
+    // Only a token with a quota waits for it: the open hot path stays free of an extra await.
+    const reserved =
+      grant.maxApps !== undefined && (await access.reserve(grant, appId));
     try {
       const result =
         command === 'hb_init'
