@@ -248,5 +248,13 @@ describe('HB_WEBHOOK_*', () => {
     expect(() => loadAppConfig({ HB_WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(
       'webhookMaxAttempts=0: expected an integer >= 1',
     );
+    expect(() =>
+      loadAppConfig({
+        HB_WEBHOOK_URLS: 'http://127.0.0.1:9000/',
+        HB_WEBHOOK_EVENTS: 'state-changed,droped',
+      }),
+    ).toThrow(
+      'HB_WEBHOOK_EVENTS: unknown event droped, expected some of registered, state-changed, dropped, deregistered',
+    );
   });
 });

@@ -1,4 +1,5 @@
 import {
+  HeartbeatEvents,
   resolveHeartbeatOptions,
   type HeartbeatModuleOptions,
   type ResolvedHeartbeatOptions,
@@ -120,6 +121,16 @@ function webhooksFromEnv(env: Env): HeartbeatModuleOptions['webhooks'] {
   if (!urls) return undefined;
   const secret = env.HB_WEBHOOK_SECRET?.trim() || undefined;
   const events = listFrom(env, 'HB_WEBHOOK_EVENTS');
+  // Checked here, so a typo stops the server with one line before anything starts.
+  const known: string[] = Object.values(HeartbeatEvents);
+  for (const name of events ?? []) {
+    const full = name.startsWith('heartbeat.') ? name : `heartbeat.${name}`;
+    if (!known.includes(full)) {
+      throw new Error(
+        `HB_WEBHOOK_EVENTS: unknown event ${name}, expected some of ${known.map((k) => k.replace('heartbeat.', '')).join(', ')}`,
+      );
+    }
+  }
   return urls.map((url) => ({ url, secret, events }));
 }
 
