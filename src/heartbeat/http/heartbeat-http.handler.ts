@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorResponse } from '../core/errors.js';
+import { errorResponse, isHeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import { formatList, GOODBYE } from '../core/nagios.js';
 import {
@@ -198,7 +198,8 @@ export class HeartbeatHttpHandler {
     }
     const headers: Array<[string, string]> = [];
     if (failure.allow) headers.push(['Allow', failure.allow]);
-    if (failure.status === 401) {
+    // Our own refusal only: a host guard's 401 is the host's to describe.
+    if (isHeartbeatError(error) && error.kind === 'unauthorized') {
       headers.push(['WWW-Authenticate', HEARTBEAT_AUTH_CHALLENGE]);
     }
     return {
