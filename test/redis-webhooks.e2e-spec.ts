@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { Redis } from 'ioredis';
 import {
   HEARTBEAT_CLOCK,
   HeartbeatExpiryScheduler,
@@ -18,9 +17,11 @@ import { eventually } from './support/private-redis.js';
 import {
   deleteKeys,
   describeWithRedis,
-  REDIS_URL,
+  TEST_REDIS_URL,
+  testRedisClient,
   uniquePrefix,
 } from './support/redis.js';
+import { prefixPattern, scanKeys } from './support/redis-namespace.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
 interface Replica {
@@ -42,7 +43,10 @@ describeWithRedis('webhooks with two replicas on one Redis', () => {
       imports: [
         ScheduleModule.forRoot(),
         HeartbeatModule.forRoot({
-          store: new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix: prefix }),
+          store: new RedisHeartbeatStore({
+            url: TEST_REDIS_URL,
+            keyPrefix: prefix,
+          }),
           sweepIntervalMs: 3_600_000,
           webhooks: [
             {
@@ -52,7 +56,7 @@ describeWithRedis('webhooks with two replicas on one Redis', () => {
             },
           ],
           webhookClaims: new RedisEventClaims({
-            url: REDIS_URL,
+            url: TEST_REDIS_URL,
             keyPrefix: prefix,
           }),
         }),
@@ -145,9 +149,9 @@ describeWithRedis('webhooks with two replicas on one Redis', () => {
       a.webhooks.counters.delivered + b.webhooks.counters.delivered;
     expect(delivered).toBe(7);
 
-    const claims = new Redis(REDIS_URL);
+    const claims = testRedisClient();
     try {
-      const keys = await claims.keys(`${prefix}webhook:*`);
+      const keys = await scanKeys(claims, prefixPattern(`${prefix}webhook:`));
       expect(keys.length).toBeGreaterThanOrEqual(7);
       const ttl = await claims.pttl(keys[0]!);
       expect(ttl).toBeGreaterThan(0);

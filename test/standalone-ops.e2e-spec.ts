@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import request from 'supertest';
 import { buildStandalone, freePort } from './support/build-standalone.js';
+import { childEnv } from './support/child-env.js';
 import { expectPlainText } from './support/expect-plain-text.js';
 import { WebhookReceiver } from './support/webhook-receiver.js';
 
@@ -32,7 +33,7 @@ describe('standalone server in production (node dist/main.js)', () => {
   /** Starts the server with exactly this environment; resolves once it serves. */
   async function start(vars: Record<string, string>): Promise<Running> {
     const child = spawn(process.execPath, [build.main], {
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...vars },
+      env: childEnv(vars),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

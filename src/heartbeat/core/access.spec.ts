@@ -56,7 +56,7 @@ describe('resolveHeartbeatAuth', () => {
     [{ read: ['twice', 'twice'] }, 'auth.read[1]: this token is already given'],
     [
       { read: 'one,two' as unknown as string[] },
-      'auth.read="string": expected a list',
+      'auth.read (string): expected a list',
     ],
   ])('refuses %j', (raw, message) => {
     expect(() => resolveHeartbeatAuth(raw)).toThrow(message);

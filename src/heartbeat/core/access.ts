@@ -84,7 +84,10 @@ function list<T>(value: unknown, kind: string): readonly T[] {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     throw new Error(
-      HeartbeatMessages.invalidOption(`auth.${kind}`, typeof value, 'a list'),
+      HeartbeatMessages.invalidOption(
+        `auth.${kind} (${typeof value})`,
+        'a list',
+      ),
     );
   }
   return value as T[];
@@ -104,7 +107,7 @@ export function resolveHeartbeatAuth(
   if (raw === undefined) return OPEN_AUTH;
   if (typeof raw !== 'object' || raw === null) {
     throw new Error(
-      HeartbeatMessages.invalidOption('auth', typeof raw, 'an object'),
+      HeartbeatMessages.invalidOption(`auth (${typeof raw})`, 'an object'),
     );
   }
   const ping = list<string | HeartbeatPingToken>(raw.ping, 'ping').map(

@@ -39,9 +39,12 @@ describe('resolveHeartbeatWebhooks', () => {
       'webhooks[0].url: expected an http:// or https:// URL',
     ],
     [[{ url: 'ftp://x/' }], 'webhooks[0].url'],
-    [[{ url: 'http://x/', secret: '' }], 'webhooks[0].secret="string"'],
+    [
+      [{ url: 'http://x/', secret: '' }],
+      'webhooks[0].secret (empty): expected a non-empty string',
+    ],
     [[{ url: 'http://x/', events: [] }], 'webhooks[0].events=[]'],
-    ['http://x/', 'webhooks="string": expected a list'],
+    ['http://x/', 'webhooks (string): expected a list'],
   ])('refuses %j', (raw, message) => {
     expect(() =>
       resolveHeartbeatWebhooks(

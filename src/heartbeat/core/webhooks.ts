@@ -48,7 +48,7 @@ export function resolveHeartbeatWebhooks(
   if (raw === undefined) return Object.freeze([]);
   if (!Array.isArray(raw)) {
     throw new Error(
-      HeartbeatMessages.invalidOption('webhooks', typeof raw, 'a list'),
+      HeartbeatMessages.invalidOption(`webhooks (${typeof raw})`, 'a list'),
     );
   }
   return Object.freeze(
@@ -69,8 +69,7 @@ export function resolveHeartbeatWebhooks(
       ) {
         throw new Error(
           HeartbeatMessages.invalidOption(
-            `${where}.secret`,
-            typeof entry.secret,
+            `${where}.secret (${entry.secret === '' ? 'empty' : typeof entry.secret})`,
             'a non-empty string',
           ),
         );
@@ -83,8 +82,7 @@ export function resolveHeartbeatWebhooks(
       ) {
         throw new Error(
           HeartbeatMessages.invalidOption(
-            `${where}.events`,
-            events,
+            `${where}.events=${JSON.stringify(events)}`,
             'a non-empty list of event names',
           ),
         );
