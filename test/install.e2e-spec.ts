@@ -229,7 +229,7 @@ describe.concurrent('installing the packed package', () => {
     workDir = mkdtempSync(join(tmpdir(), 'nestjs-heartbeat-install-'));
     packed = await packPackage(workDir);
     console.log(
-      `npm pack: ${basename(packed.tarball)}, ${packed.files} files (${packed.built}), ${Math.round(packed.ms)} ms`,
+      `npm pack: ${basename(packed.tarball)}, ${packed.files.length} files (${packed.built}), ${Math.round(packed.ms)} ms`,
     );
     const dependency = `file:${packed.tarball}`;
 
@@ -290,6 +290,37 @@ describe.concurrent('installing the packed package', () => {
     await Promise.allSettled([bareInstall, hostInstall]);
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   }, 60_000);
+
+  it('the tarball holds the manifest, the README and compiled output, and every exports and bin target', ({
+    expect,
+  }) => {
+    const manifest = JSON.parse(
+      readFileSync(join(root, 'package.json'), 'utf8'),
+    ) as { exports: unknown; bin?: unknown };
+    const targets: string[] = [];
+    const collect = (value: unknown): void => {
+      if (typeof value === 'string') targets.push(value.replace(/^\.\//, ''));
+      else if (value && typeof value === 'object') {
+        Object.values(value).forEach(collect);
+      }
+    };
+    collect(manifest.exports);
+    collect(manifest.bin);
+    expect(targets.length).toBeGreaterThan(0);
+    expect(targets.filter((target) => !packed.files.includes(target))).toEqual(
+      [],
+    );
+    // No build caches, sources, specs or configuration: what runs, its typings and source maps.
+    const unexpected = packed.files.filter(
+      (path) =>
+        !targets.includes(path) &&
+        !/^(package\.json|README\.md|LICENSE(\.\w+)?|dist\/.+\.(js|d\.ts|js\.map))$/.test(
+          path,
+        ),
+    );
+    expect(unexpected).toEqual([]);
+    expect(packed.files.filter((path) => /\.spec\./.test(path))).toEqual([]);
+  });
 
   it('a bare Express app installs with --omit=peer and gets none of the shared Nest packages', async ({
     expect,

@@ -155,8 +155,8 @@ const NOT_COPIED = new Set([
 export interface PackedPackage {
   /** Absolute path of the `.tgz`. */
   readonly tarball: string;
-  /** Number of files in it. */
-  readonly files: number;
+  /** The files in it, relative to the package root. */
+  readonly files: readonly string[];
   /** Whether the repository's `dist/` was packed as it is, or a private copy was built. */
   readonly built: 'dist was current' | 'built privately';
   readonly ms: number;
@@ -205,12 +205,12 @@ export async function packPackage(destination: string): Promise<PackedPackage> {
   const json = stdout.slice(stdout.search(/^\[/m));
   const [packed] = JSON.parse(json) as {
     filename: string;
-    entryCount: number;
+    files: { path: string }[];
   }[];
   if (!packed) throw new Error(`npm pack printed no package: ${stdout}`);
   return {
     tarball: join(destination, packed.filename),
-    files: packed.entryCount,
+    files: packed.files.map((file) => file.path).sort(),
     built: current ? 'dist was current' : 'built privately',
     ms: performance.now() - started,
   };
