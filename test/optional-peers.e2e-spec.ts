@@ -48,5 +48,6 @@ describe('optional peer dependencies', () => {
       standalone: { init: '1000', metrics: 404 },
       middleware: '1000',
     });
-  });
+    // A child process that loads the whole build: seconds on a busy machine.
+  }, 60_000);
 });
