@@ -8,6 +8,7 @@ import {
   statSync,
   symlinkSync,
 } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -24,7 +25,7 @@ export const root = join(import.meta.dirname, '..', '..');
 export function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
+    HOME: process.env.HOME ?? homedir(),
   };
   for (const name of [
     'npm_config_cache',
