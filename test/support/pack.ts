@@ -8,9 +8,9 @@ import {
   statSync,
   symlinkSync,
 } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { childEnv } from './child-env.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -18,15 +18,14 @@ const execFileAsync = promisify(execFile);
 export const root = join(import.meta.dirname, '..', '..');
 
 /**
- * The environment for an `npm` (or `npx`, `node`) child: PATH, HOME (npm's cache and user config
- * live there) and the few settings npm itself may have been given (cache, config files, registry,
- * proxy, CA), nothing else of the test process.
+ * The environment of an `npm` (or `npx`) child: the test environment of every child (`PATH`,
+ * `HOME` for npm's cache and user configuration, `TMPDIR`) plus the settings npm itself may have
+ * been given (cache, configuration files, registry, proxy, CA), nothing else of the runner's.
  */
-export function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? homedir(),
-  };
+export function npmEnv(
+  vars: Readonly<Record<string, string>> = {},
+): NodeJS.ProcessEnv {
+  const settings: Record<string, string> = {};
   for (const name of [
     'npm_config_cache',
     'npm_config_userconfig',
@@ -41,9 +40,9 @@ export function npmEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     'NODE_EXTRA_CA_CERTS',
   ]) {
     const value = process.env[name];
-    if (value !== undefined) env[name] = value;
+    if (value !== undefined) settings[name] = value;
   }
-  return { ...env, ...extra };
+  return childEnv({ ...settings, ...vars });
 }
 
 export interface RunResult {
@@ -182,7 +181,8 @@ export async function packPackage(destination: string): Promise<PackedPackage> {
     cwd = join(destination, 'package-build');
     mkdirSync(cwd);
     for (const entry of readdirSync(root)) {
-      if (!NOT_COPIED.has(entry)) {
+      // Without a stale incremental build state, which could make the build skip its output.
+      if (!NOT_COPIED.has(entry) && !entry.endsWith('.tsbuildinfo')) {
         cpSync(join(root, entry), join(cwd, entry), { recursive: true });
       }
     }
