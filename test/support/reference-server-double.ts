@@ -1,4 +1,4 @@
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 
 /** One request as the double received it. */
@@ -30,6 +30,8 @@ export interface ReferenceServerDouble {
   answerWith(
     answer: ((request: RecordedRequest) => DoubleAnswer) | undefined,
   ): void;
+  /** Resolves once `count` requests have arrived in all. */
+  received(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startReferenceServerDouble(): Promise<ReferenceServerDoubl
   const apps = new Map<string, number>();
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
+  const arrivals = new EventEmitter();
   let override: ((request: RecordedRequest) => DoubleAnswer) | undefined;
 
   const server = createServer((socket) => {
@@ -79,6 +82,7 @@ export async function startReferenceServerDouble(): Promise<ReferenceServerDoubl
       }
       const request = { method, target, headers };
       requests.push(request);
+      arrivals.emit('request');
       const answer = override ? override(request) : reference(request, apps);
       if (answer === 'hang') return;
       if (answer === 'reset') {
@@ -113,6 +117,9 @@ export async function startReferenceServerDouble(): Promise<ReferenceServerDoubl
     requests,
     answerWith(answer) {
       override = answer;
+    },
+    async received(count) {
+      while (requests.length < count) await once(arrivals, 'request');
     },
     async close() {
       for (const socket of sockets) socket.destroy();
