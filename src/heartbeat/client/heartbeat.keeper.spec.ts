@@ -3,17 +3,14 @@ import {
   startReferenceServerDouble,
   type ReferenceServerDouble,
 } from '../../../test/support/reference-server-double.js';
+import { spyLogger, type SpyLogger } from '../../../test/support/spy-logger.js';
 import { HeartbeatClient } from './heartbeat.client.js';
 import { HeartbeatKeeper } from './heartbeat.keeper.js';
-
-function spyLogger() {
-  return { log: vi.fn(), warn: vi.fn(), error: vi.fn() };
-}
 
 describe('HeartbeatKeeper', () => {
   let server: ReferenceServerDouble;
   let scheduler: ManualScheduler;
-  let logger: ReturnType<typeof spyLogger>;
+  let logger: SpyLogger;
 
   beforeEach(async () => {
     server = await startReferenceServerDouble();
