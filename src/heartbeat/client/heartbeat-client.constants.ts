@@ -12,6 +12,11 @@ export const HEARTBEAT_CLIENT_DEFAULTS = {
   maxTimeoutMs: 2_147_483_647,
   /** Heartbeats and retries are spread by ±10 %, so many instances never beat in step. */
   jitter: 0.1,
+  /**
+   * A heartbeat request may take up to the beat interval (so a hung one does not delay the next
+   * beat), but never less than this: a process's first request also loads Node's HTTP client.
+   */
+  minBeatRequestTimeoutMs: 1000,
   /** First retry delay after a failure; it doubles up to half the promise. */
   initialBackoffMs: 1000,
   /** The binding name of a module or client without one. */

@@ -152,18 +152,30 @@ describe('HeartbeatKeeper', () => {
     await k.stop();
   });
 
-  it('bounds each heartbeat request by its interval', async () => {
-    server.answerWith(() => 'hang');
-    const k = keeper(100, () => 0.5, { requestTimeoutMs: 5000 });
+  it.each([
+    [60_000, 5000, 5000], // the client's request timeout
+    [4000, 5000, 2000], // the beat interval, when shorter
+    [200, 5000, 1000], // but never under a second
+    [200, 300, 300], // nor over the client's
+  ])(
+    'bounds each heartbeat request (promise %i ms, client %i ms: %i ms)',
+    async (timeoutMs, requestTimeoutMs, bound) => {
+      const client = new HeartbeatClient({ url: server.url, requestTimeoutMs });
+      const init = vi.spyOn(client, 'init');
+      const k = new HeartbeatKeeper(client, {
+        appId: 'a',
+        timeoutMs,
+        scheduler,
+        logger,
+      });
 
-    k.start();
-    await k.idle();
+      k.start();
+      await k.idle();
 
-    expect(logger.warn.mock.calls[0]![0]).toContain('no answer from');
-    expect(logger.warn.mock.calls[0]![0]).toContain('within 50 ms');
-    server.answerWith(undefined);
-    await k.stop();
-  });
+      expect(init.mock.calls[0]![1]).toMatchObject({ requestTimeoutMs: bound });
+      await k.stop();
+    },
+  );
 
   it('stop: aborts the heartbeat in flight and still says goodbye', async () => {
     server.answerWith((request) =>

@@ -30,7 +30,8 @@ interface InFlight {
  * `timeoutMs / 2` (±10 % jitter), `hb_done` on `stop()`. Network failures never reach the caller:
  * the first one is logged (warn) with its cause, retries back off exponentially from one second
  * up to half the promise, and the recovery is logged once. One request is in flight at a time,
- * each bounded by the client's request timeout and never longer than the beat interval.
+ * bounded by the client's request timeout and, when that is longer, by the beat interval (at
+ * least a second), so a hung request never holds up the next beat for long.
  *
  * `HeartbeatClientModule` runs one for the application; the `wrap` command runs one for its child.
  *
@@ -153,9 +154,12 @@ export class HeartbeatKeeper {
     const settled = this.client[command](this.timeoutMs, {
       appId: this.appId,
       signal: controller.signal,
-      requestTimeoutMs: Math.max(
-        1,
-        Math.min(this.client.requestTimeoutMs, Math.floor(this.#intervalMs)),
+      requestTimeoutMs: Math.min(
+        this.client.requestTimeoutMs,
+        Math.max(
+          DEFAULTS.minBeatRequestTimeoutMs,
+          Math.floor(this.#intervalMs),
+        ),
       ),
     }).then(
       (delayMs) => this.#succeeded(delayMs),
