@@ -1,4 +1,5 @@
 import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { dirname, join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import {
   HeartbeatClient,
@@ -14,12 +15,18 @@ import {
 } from './support/heartbeat-server.js';
 import { ManualScheduler } from './support/manual-scheduler.js';
 import {
+  runNode,
   startNode,
   stopProcess,
   type Running,
 } from './support/node-process.js';
 import { PLATFORMS } from './support/platforms.js';
 import { spyLogger, type SpyLogger } from './support/spy-logger.js';
+
+/** One build of the package for the suites below that run it as a process. */
+let build: ReturnType<typeof buildStandalone> | undefined;
+const built = () => (build ??= buildStandalone());
+afterAll(() => build?.cleanup());
 
 /** The client side against the project's own server: in-process with a fake clock, and as a process. */
 describe.each(PLATFORMS)(
@@ -156,96 +163,141 @@ describe('HeartbeatClientModule in a host application', () => {
     }
   });
 
-  describe('with the standalone server as a process (node dist/main.js)', () => {
-    let build: ReturnType<typeof buildStandalone>;
-    let standalone: Running | undefined;
+  describe(
+    'with the standalone server as a process (node dist/main.js)',
+    { timeout: 30_000 },
+    () => {
+      let standalone: Running | undefined;
 
-    beforeAll(() => {
-      build = buildStandalone();
-    }, 120_000);
-    afterAll(() => build?.cleanup());
-    afterEach(async () => {
-      await stopProcess(standalone);
-      standalone = undefined;
-    });
-
-    async function startStandalone(port: number): Promise<string> {
-      standalone = startNode(build.main, [], {
-        HB_HOST: '127.0.0.1',
-        HB_PORT: String(port),
+      beforeAll(() => void built(), 120_000);
+      afterEach(async () => {
+        await stopProcess(standalone);
+        standalone = undefined;
       });
-      const [, url] = await standalone.waitForOutput(
-        /listening on (http:\/\/\S+)/,
-      );
-      return url!;
-    }
 
-    it('a server down at start-up: the host starts and serves, logs the outage once, registers when it is back', async () => {
-      const port = await freePort();
-      const app = await startHost(`http://127.0.0.1:${port}`);
-      const keeper = app.get(HeartbeatKeeper);
-      await keeper.idle();
+      async function startStandalone(port: number): Promise<string> {
+        standalone = startNode(built().main, [], {
+          HB_HOST: '127.0.0.1',
+          HB_PORT: String(port),
+        });
+        const [, url] = await standalone.waitForOutput(
+          /listening on (http:\/\/\S+)/,
+        );
+        return url!;
+      }
 
-      expect(await hostAnswers(app)).toBe('host is up');
-      expect(keeper.state).toBe('failing');
-      for (let i = 0; i < 4; i++) {
+      it('a server down at start-up: the host starts and serves, logs the outage once, registers when it is back', async () => {
+        const port = await freePort();
+        const app = await startHost(`http://127.0.0.1:${port}`);
+        const keeper = app.get(HeartbeatKeeper);
+        await keeper.idle();
+
+        expect(await hostAnswers(app)).toBe('host is up');
+        expect(keeper.state).toBe('failing');
+        for (let i = 0; i < 4; i++) {
+          scheduler.runNext();
+          await keeper.idle();
+        }
+        expect(logger.warn.mock.calls).toEqual([
+          [
+            `heartbeat for [host-app] failed: hb_init: cannot reach the heartbeat server at http://127.0.0.1:${port}/hb_init (connect ECONNREFUSED 127.0.0.1:${port}); retrying with backoff, quiet until it recovers`,
+          ],
+        ]);
+        expect(logger.log).not.toHaveBeenCalled();
+
+        const url = await startStandalone(port);
         scheduler.runNext();
         await keeper.idle();
-      }
-      expect(logger.warn.mock.calls).toEqual([
-        [
-          `heartbeat for [host-app] failed: hb_init: cannot reach the heartbeat server at http://127.0.0.1:${port}/hb_init (connect ECONNREFUSED 127.0.0.1:${port}); retrying with backoff, quiet until it recovers`,
-        ],
-      ]);
-      expect(logger.log).not.toHaveBeenCalled();
 
-      const url = await startStandalone(port);
-      scheduler.runNext();
-      await keeper.idle();
+        expect(keeper.state).toBe('beating');
+        expect(logger.log.mock.calls).toEqual([
+          [
+            'heartbeat for [host-app] delivered again after 5 failed attempts (server delay 31000 ms)',
+          ],
+        ]);
+        const monitor = new HeartbeatClient({ url });
+        expect(await monitor.list()).toEqual(['host-app']);
+        expect((await monitor.status('host-app')).state).toBe('OK');
+        expect(await hostAnswers(app)).toBe('host is up');
 
-      expect(keeper.state).toBe('beating');
-      expect(logger.log.mock.calls).toEqual([
-        [
-          'heartbeat for [host-app] delivered again after 5 failed attempts (server delay 31000 ms)',
-        ],
-      ]);
-      const monitor = new HeartbeatClient({ url });
-      expect(await monitor.list()).toEqual(['host-app']);
-      expect((await monitor.status('host-app')).state).toBe('OK');
-      expect(await hostAnswers(app)).toBe('host is up');
+        await app.close();
+        host = undefined;
+        expect(await monitor.list()).toEqual([]);
+        expect(logger.warn).toHaveBeenCalledTimes(1);
+      });
 
-      await app.close();
-      host = undefined;
-      expect(await monitor.list()).toEqual([]);
-      expect(logger.warn).toHaveBeenCalledTimes(1);
-    });
+      it('a server that goes away and comes back: one warning, one recovery, registered again by ping', async () => {
+        const port = await freePort();
+        await startStandalone(port);
+        const app = await startHost(`http://127.0.0.1:${port}`);
+        const keeper = app.get(HeartbeatKeeper);
+        await keeper.idle();
+        expect(keeper.state).toBe('beating');
 
-    it('a server that goes away and comes back: one warning, one recovery, registered again by ping', async () => {
-      const port = await freePort();
-      await startStandalone(port);
-      const app = await startHost(`http://127.0.0.1:${port}`);
-      const keeper = app.get(HeartbeatKeeper);
-      await keeper.idle();
-      expect(keeper.state).toBe('beating');
+        standalone!.child.kill('SIGTERM');
+        await standalone!.finished;
+        scheduler.runNext();
+        await keeper.idle();
+        scheduler.runNext();
+        await keeper.idle();
+        expect(keeper.state).toBe('failing');
 
-      standalone!.child.kill('SIGTERM');
-      await standalone!.finished;
-      scheduler.runNext();
-      await keeper.idle();
-      scheduler.runNext();
-      await keeper.idle();
-      expect(keeper.state).toBe('failing');
+        const url = await startStandalone(port); // a fresh server: an empty registry
+        scheduler.runNext();
+        await keeper.idle();
 
-      const url = await startStandalone(port); // a fresh server: an empty registry
-      scheduler.runNext();
-      await keeper.idle();
-
-      expect(logger.warn).toHaveBeenCalledTimes(1);
-      expect(logger.log.mock.calls.map(([line]) => line)).toEqual([
-        `registered [host-app] with http://127.0.0.1:${port} (server delay 31000 ms)`,
-        'heartbeat for [host-app] delivered again after 2 failed attempts (server delay 31000 ms)',
-      ]);
-      expect(await new HeartbeatClient({ url }).list()).toEqual(['host-app']);
-    });
-  });
+        expect(logger.warn).toHaveBeenCalledTimes(1);
+        expect(logger.log.mock.calls.map(([line]) => line)).toEqual([
+          `registered [host-app] with http://127.0.0.1:${port} (server delay 31000 ms)`,
+          'heartbeat for [host-app] delivered again after 2 failed attempts (server delay 31000 ms)',
+        ]);
+        expect(await new HeartbeatClient({ url }).list()).toEqual(['host-app']);
+      });
+    },
+  );
 });
+
+/**
+ * nestjs-heartbeat/client, built, in a process where no @nestjs/* package (nor reflect-metadata
+ * or rxjs) can be resolved. The server it talks to is the project's own, in this process.
+ */
+describe(
+  'nestjs-heartbeat/client without Nest installed',
+  { timeout: 30_000 },
+  () => {
+    let server: ListeningHeartbeatServer;
+
+    beforeAll(() => void built(), 120_000);
+    beforeEach(async () => {
+      server = await startHeartbeatServer();
+    });
+    afterEach(() => server.close());
+
+    it('loads; the client, keeper and decorator work', async () => {
+      const fixtures = join(import.meta.dirname, 'fixtures');
+      const { code, stdout, stderr } = await runNode(
+        join(fixtures, 'client-without-nest-child.mjs'),
+        [dirname(built().main), server.url],
+        {},
+        ['--import', join(fixtures, 'block-nest.mjs')],
+      );
+
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
+        '@nestjs/common': 'missing',
+        '@nestjs/core': 'missing',
+        'reflect-metadata': 'missing',
+        rxjs: 'missing',
+        init: 2000,
+        list: ['no-nest'],
+        status: 'OK',
+        decorated: 'ran',
+        afterJob: ['no-nest', 'no-nest-job'],
+        keeper: 'beating',
+        done: 'So Long, and Thanks for All the Fish!',
+        afterDone: ['no-nest-job'],
+        module: ['exports', 'global', 'imports', 'module', 'providers'],
+      });
+    });
+  },
+);

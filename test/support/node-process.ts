@@ -32,12 +32,16 @@ export function startNode(
   script: string,
   args: readonly string[],
   env: Record<string, string> = {},
-  options: { stdin?: 'pipe' | 'ignore' } = {},
+  options: { stdin?: 'pipe' | 'ignore'; nodeArgs?: readonly string[] } = {},
 ): Running {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: childEnv(env),
-    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), script, ...args],
+    {
+      env: childEnv(env),
+      stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -90,8 +94,9 @@ export function runNode(
   script: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  nodeArgs: readonly string[] = [],
 ): Promise<Finished> {
-  return startNode(script, args, env).finished;
+  return startNode(script, args, env, { nodeArgs }).finished;
 }
 
 /** Stops a process the test started, if it still runs, and waits for it. */
