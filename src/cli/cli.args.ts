@@ -13,7 +13,7 @@ export class CliUsageError extends Error {
   }
 }
 
-/** The options every client command shares. */
+/** The options every client command shares. @internal */
 export interface ClientArgs {
   readonly help: boolean;
   readonly url?: string;
@@ -65,7 +65,7 @@ export function parseClientArgs(
   };
 }
 
-/** The value of a required option, or a usage error naming it. */
+/** The value of a required option, or a usage error naming it. @internal */
 export function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') {
     throw new CliUsageError(`missing ${flag}`);
@@ -73,7 +73,7 @@ export function required(value: string | undefined, flag: string): string {
   return value;
 }
 
-/** `--timeout MS`: a non-negative integer number of milliseconds. */
+/** `--timeout MS`: a non-negative integer number of milliseconds. @internal */
 export function milliseconds(
   raw: string | undefined,
   fallback: number,
@@ -87,7 +87,7 @@ export function milliseconds(
   return Number(raw);
 }
 
-/** `--timeout SECONDS` of `check`: a positive number, fractions allowed. */
+/** `--timeout SECONDS` of `check`: a positive number, fractions allowed. @internal */
 export function seconds(raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback * 1000;
   const value = Number(raw);

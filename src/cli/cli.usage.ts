@@ -85,6 +85,7 @@ stderr and exits 3; usage errors exit 2.
   --token T   sent as 'Authorization: Bearer T' ($HB_TOKEN)`,
 } as const;
 
+/** A subcommand of `nestjs-heartbeat`. @internal */
 export type CliCommand = Exclude<keyof typeof CLI_USAGE, 'main'>;
 
 function commandUsage(name: string, text: string): string {

@@ -47,7 +47,7 @@ export const HeartbeatClientMessages = {
     `a heartbeat client was already bound as "${name}"; the newer one replaces it for @Heartbeat`,
 } as const;
 
-/** Keeps echoed text on one line and short. */
+/** Keeps echoed text on one line and short. @internal */
 export function printable(value: string, max = 80): string {
   // eslint-disable-next-line no-control-regex
   const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
