@@ -13,8 +13,8 @@ export const HEARTBEAT_CLIENT_DEFAULTS = {
   /** Heartbeats and retries are spread by ±10 %, so many instances never beat in step. */
   jitter: 0.1,
   /**
-   * A heartbeat request may take up to the beat interval (so a hung one does not delay the next
-   * beat), but never less than this: a process's first request also loads Node's HTTP client.
+   * A heartbeat request (after registration) may take up to the beat interval, so a hung one
+   * does not delay the next beat, but never less than this.
    */
   minBeatRequestTimeoutMs: 1000,
   /** First retry delay after a failure; it doubles up to half the promise. */

@@ -158,10 +158,11 @@ describe('HeartbeatKeeper', () => {
     [200, 5000, 1000], // but never under a second
     [200, 300, 300], // nor over the client's
   ])(
-    'bounds each heartbeat request (promise %i ms, client %i ms: %i ms)',
+    'bounds each heartbeat (promise %i ms, client %i ms: %i ms); registration takes the client timeout',
     async (timeoutMs, requestTimeoutMs, bound) => {
       const client = new HeartbeatClient({ url: server.url, requestTimeoutMs });
       const init = vi.spyOn(client, 'init');
+      const ping = vi.spyOn(client, 'ping');
       const k = new HeartbeatKeeper(client, {
         appId: 'a',
         timeoutMs,
@@ -171,8 +172,11 @@ describe('HeartbeatKeeper', () => {
 
       k.start();
       await k.idle();
+      scheduler.runNext();
+      await k.idle();
 
-      expect(init.mock.calls[0]![1]).toMatchObject({ requestTimeoutMs: bound });
+      expect(init.mock.calls[0]![1]).toMatchObject({ requestTimeoutMs });
+      expect(ping.mock.calls[0]![1]).toMatchObject({ requestTimeoutMs: bound });
       await k.stop();
     },
   );

@@ -30,8 +30,9 @@ interface InFlight {
  * `timeoutMs / 2` (±10 % jitter), `hb_done` on `stop()`. Network failures never reach the caller:
  * the first one is logged (warn) with its cause, retries back off exponentially from one second
  * up to half the promise, and the recovery is logged once. One request is in flight at a time,
- * bounded by the client's request timeout and, when that is longer, by the beat interval (at
- * least a second), so a hung request never holds up the next beat for long.
+ * bounded by the client's request timeout; a heartbeat after registration also by the beat
+ * interval when that is shorter (but at least a second), so a hung request never holds up the
+ * next beat for long.
  *
  * `HeartbeatClientModule` runs one for the application; the `wrap` command runs one for its child.
  *
@@ -154,13 +155,18 @@ export class HeartbeatKeeper {
     const settled = this.client[command](this.timeoutMs, {
       appId: this.appId,
       signal: controller.signal,
-      requestTimeoutMs: Math.min(
-        this.client.requestTimeoutMs,
-        Math.max(
-          DEFAULTS.minBeatRequestTimeoutMs,
-          Math.floor(this.#intervalMs),
-        ),
-      ),
+      // Registration takes what it needs (start-up may be slow: the first request also loads
+      // Node's HTTP client); a heartbeat must not hold up the next one for long.
+      requestTimeoutMs:
+        command === 'init'
+          ? this.client.requestTimeoutMs
+          : Math.min(
+              this.client.requestTimeoutMs,
+              Math.max(
+                DEFAULTS.minBeatRequestTimeoutMs,
+                Math.floor(this.#intervalMs),
+              ),
+            ),
     }).then(
       (delayMs) => this.#succeeded(delayMs),
       (error: unknown) => this.#failed(error),
