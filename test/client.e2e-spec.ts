@@ -1,4 +1,5 @@
 import { Controller, Get, type INestApplication } from '@nestjs/common';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import {
@@ -298,6 +299,33 @@ describe(
         afterDone: ['no-nest-job'],
         module: ['exports', 'global', 'imports', 'module', 'providers'],
       });
+    });
+
+    it('package.json maps nestjs-heartbeat/client and the nestjs-heartbeat command to built files', () => {
+      const manifest = JSON.parse(
+        readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8'),
+      ) as {
+        exports: Record<string, { types: string; default: string }>;
+        bin: Record<string, string>;
+      };
+      const dist = dirname(built().main);
+      const inBuild = (path: string) =>
+        existsSync(join(dist, path.replace(/^(\.\/)?dist\//, '')));
+
+      expect(manifest.exports['./client']).toEqual({
+        types: './dist/heartbeat/client/index.d.ts',
+        default: './dist/heartbeat/client/index.js',
+      });
+      expect(manifest.bin).toEqual({ 'nestjs-heartbeat': 'dist/cli.js' });
+      expect(
+        [
+          ...Object.values(manifest.exports['./client']!),
+          manifest.bin['nestjs-heartbeat']!,
+        ].map(inBuild),
+      ).toEqual([true, true, true]);
+      expect(readFileSync(join(dist, 'cli.js'), 'utf8')).toMatch(
+        /^#!\/usr\/bin\/env node\n/,
+      );
     });
   },
 );
