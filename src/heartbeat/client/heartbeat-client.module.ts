@@ -15,6 +15,9 @@ import type {
 import { HeartbeatClient } from './heartbeat.client.js';
 import { HeartbeatKeeper } from './heartbeat.keeper.js';
 
+/** The module's logger, resolved once. */
+const HEARTBEAT_CLIENT_LOGGER = Symbol('HeartbeatClientLogger');
+
 /**
  * A provider token: what Nest's `InjectionToken` is, spelled out.
  *
@@ -223,9 +226,6 @@ function build(
     exports,
   };
 }
-
-/** The module's logger, resolved once. */
-const HEARTBEAT_CLIENT_LOGGER = Symbol('HeartbeatClientLogger');
 
 /**
  * The given logger, else Nest's `Logger`: loaded here, inside a provider factory, which only
