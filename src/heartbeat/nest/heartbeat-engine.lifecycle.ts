@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   type OnApplicationShutdown,
   type OnModuleInit,
@@ -6,12 +7,16 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { HeartbeatWebhookDispatcher } from '../engine/heartbeat-webhook.dispatcher.js';
+import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
+import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import { HEARTBEAT_OPTIONS, HEARTBEAT_STORE } from './heartbeat.constants.js';
 
 /**
  * Ties the framework-free engine to the Nest application's lifecycle: attaches the host's
  * `EventEmitter2` when `@nestjs/event-emitter` is installed and `EventEmitterModule` imported
- * (this module never registers it), starts the webhook dispatcher, and at shutdown closes it and
- * then the registry (and so the store).
+ * (this module never registers it), starts the webhook dispatcher, and at shutdown closes it,
+ * then the registry (and so the store), and a store from the options that an override left
+ * unused.
  *
  * @internal
  */
@@ -23,6 +28,9 @@ export class HeartbeatEngineLifecycle
     private readonly registry: HeartbeatRegistry,
     private readonly webhooks: HeartbeatWebhookDispatcher,
     private readonly moduleRef: ModuleRef,
+    @Inject(HEARTBEAT_OPTIONS)
+    private readonly options: ResolvedHeartbeatOptions,
+    @Inject(HEARTBEAT_STORE) private readonly store: HeartbeatStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -40,5 +48,10 @@ export class HeartbeatEngineLifecycle
   async onApplicationShutdown(): Promise<void> {
     await this.webhooks.close();
     await this.registry.close();
+    // A store given in the options but replaced (a test's overrideProvider(HEARTBEAT_STORE)) was
+    // never used; it may still hold a connection of its own.
+    if (this.options.store && this.options.store !== this.store) {
+      await this.options.store.close?.();
+    }
   }
 }
