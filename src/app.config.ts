@@ -14,10 +14,16 @@ export interface AppConfig {
   readonly adapter: 'express' | 'fastify';
   /** `REDIS_URL`: keep the registry in Redis instead of memory. */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
+  /**
+   * `HB_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for requests in flight before it
+   * closes their connections and exits.
+   */
+  readonly shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8888;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** `HB_*` variables that map one-to-one onto numeric heartbeat options. */
 const NUMERIC_OPTIONS = {
@@ -108,7 +114,20 @@ export function loadAppConfig(env: Env): AppConfig {
     heartbeat: resolveHeartbeatOptions(heartbeatOptionsFromEnv(env)),
     adapter: adapterFromEnv(env),
     ...redisFromEnv(env),
+    shutdownTimeoutMs: shutdownTimeoutFromEnv(env),
   };
+}
+
+/** `HB_SHUTDOWN_TIMEOUT_MS`: a whole number of milliseconds, 0 or more. */
+function shutdownTimeoutFromEnv(env: Env): number {
+  const value = numberFrom(env, 'HB_SHUTDOWN_TIMEOUT_MS');
+  if (value === undefined) return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new Error(
+      `HB_SHUTDOWN_TIMEOUT_MS=${env.HB_SHUTDOWN_TIMEOUT_MS?.trim()} is not a whole number of milliseconds (0 or more)`,
+    );
+  }
+  return value;
 }
 
 function adapterFromEnv(env: Env): AppConfig['adapter'] {
