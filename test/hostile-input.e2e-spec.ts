@@ -1,5 +1,7 @@
 import { ScheduleModule } from '@nestjs/schedule';
 import express from 'express';
+import { Redis } from 'ioredis';
+import { execFileSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -13,9 +15,10 @@ import {
   type HeartbeatLogger,
 } from '../src/heartbeat/index.js';
 import { HEARTBEAT_LOGGER } from '../src/heartbeat/nest/heartbeat.constants.js';
-import { buildStandalone } from './support/build-standalone.js';
+import { buildStandalone, freePort } from './support/build-standalone.js';
 import { createHeartbeatApp } from './support/create-heartbeat-app.js';
 import { PLATFORMS } from './support/platforms.js';
+import { eventually, PrivateRedis } from './support/private-redis.js';
 import {
   parseResponses,
   rawChunkedPost,
@@ -25,6 +28,7 @@ import {
   sendRaw,
   startRaw,
 } from './support/raw-http.js';
+import { uniquePrefix } from './support/redis.js';
 import {
   startStandalone,
   type StandaloneProcess,
@@ -453,3 +457,196 @@ describe.each(INPUT_FACES)('hostile input on the $name', (definition) => {
     expect(await face.ids()).not.toContain('abort');
   });
 });
+
+const STANDALONE_FACES = INPUT_FACES.filter((face) => face.standalone);
+
+describe.each(STANDALONE_FACES)(
+  'HTTP-level refusals on the $name',
+  (definition) => {
+    let face: Face;
+    beforeAll(async () => {
+      face = await useFace(definition);
+    }, 120_000);
+
+    it.each([
+      [
+        'headers over the size limit',
+        `GET /status HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+        431,
+        'ERROR: request header fields too large',
+      ],
+      [
+        'a request target over the header size limit',
+        `GET /status?${'a'.repeat(20_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n`,
+        431,
+        'ERROR: request header fields too large',
+      ],
+      [
+        'a request line that is no HTTP',
+        'GARBAGE\r\n\r\n',
+        400,
+        'ERROR: malformed HTTP request (HPE_INVALID_METHOD)',
+      ],
+    ])('answers %s with one ERROR line', async (_name, bytes, status, body) => {
+      const responses = parseResponses(await sendRaw(face.port, bytes));
+      expect(responses).toEqual([
+        {
+          status,
+          body,
+          headers: expect.objectContaining({
+            'content-type': 'text/plain; charset=utf-8',
+            connection: 'close',
+          }),
+        },
+      ]);
+    });
+
+    it('answers a valid request pipelined before garbage first, then the 400', async () => {
+      const responses = parseResponses(
+        await sendRaw(
+          face.port,
+          'GET /hb_ping?0&appid=pipelined HTTP/1.1\r\nHost: localhost\r\n\r\n' +
+            'GET /status?appid=pipelined HTTP/1.1\r\nHost: localhost\r\n\r\n' +
+            'BLAH BLAH\r\n\r\n',
+        ),
+      );
+      expect(responses.map(({ status, body }) => ({ status, body }))).toEqual([
+        { status: 200, body: '1000' },
+        {
+          status: 200,
+          body: expect.stringMatching(/^OK - fine application \[pipelined\]/),
+        },
+        {
+          status: 400,
+          body: expect.stringMatching(/^ERROR: malformed HTTP request/),
+        },
+      ]);
+    });
+
+    it('serves GET /apps/<ID> for IDs longer than a default Fastify path parameter', async () => {
+      const id = 'x'.repeat(150);
+      const unknown = await request(face.url).get(`/apps/${id}`).expect(404);
+      expect(unknown.body).toMatchObject({
+        message: `CRITICAL - no application record for queried ID: [${id}]`,
+      });
+      await request(face.url).get(`/hb_init?0&appid=${id}`).expect(200, '1000');
+      const known = await request(face.url).get(`/apps/${id}`).expect(200);
+      expect(known.body).toMatchObject({ id, state: 'OK' });
+    });
+  },
+);
+
+describe.each(['express', 'fastify'] as const)(
+  'graceful stop of the standalone server, HB_ADAPTER=%s',
+  (adapter) => {
+    it('ends within HB_SHUTDOWN_TIMEOUT_MS with clients trickling headers and a body, exit 0', async () => {
+      const server = await startStandalone(standaloneMain(), {
+        HB_ADAPTER: adapter,
+        HB_SHUTDOWN_TIMEOUT_MS: '500',
+      });
+      const headers = await startRaw(
+        server.port,
+        'GET /status HTTP/1.1\r\nHost: localhost\r\n',
+      );
+      const body = await startRaw(
+        server.port,
+        'POST /hb_ping?0 HTTP/1.1\r\nHost: localhost\r\n' +
+          'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\nappid=',
+      );
+      // Each keeps its request alive, one byte at a time, for as long as it is let.
+      const trickle = setInterval(() => {
+        headers.write('X-Slow: 1\r\n');
+        body.write('x');
+      }, 100);
+      try {
+        // Once a later request on another connection is answered, the server has both.
+        await request(server.url).get('/status').expect(200);
+        expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      } finally {
+        clearInterval(trickle);
+        headers.destroy();
+        body.destroy();
+      }
+      expect(server.output()).toContain(
+        'requests still in flight after 500 ms (HB_SHUTDOWN_TIMEOUT_MS): closing their connections',
+      );
+      expect(server.output()).not.toMatch(/\sERROR\s\[/);
+    }, 60_000);
+  },
+);
+
+function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const withRedisServer = hasRedisServer();
+if (!withRedisServer && process.env.CI === 'true') {
+  throw new Error('CI=true but redis-server is not available');
+}
+
+describe.runIf(withRedisServer).each(['express', 'fastify'] as const)(
+  'the standalone server on a Redis that refuses writes, HB_ADAPTER=%s',
+  (adapter) => {
+    it('answers 503 and UNKNOWN while Redis is out of memory or read-only, then serves again, logging each once', async () => {
+      const redis = await PrivateRedis.start();
+      const admin = new Redis(redis.url);
+      const server = await startStandalone(standaloneMain(), {
+        HB_ADAPTER: adapter,
+        REDIS_URL: redis.url,
+        HB_REDIS_PREFIX: uniquePrefix(),
+      });
+      try {
+        const http = () => request(server.url);
+        await eventually(
+          async () =>
+            (await http().get('/hb_ping?60000&appid=worker')).status === 200,
+          'connected to Redis',
+        );
+        const refusals: Array<
+          [() => Promise<unknown>, () => Promise<unknown>]
+        > = [
+          [
+            async () => {
+              await admin.config('SET', 'maxmemory-policy', 'noeviction');
+              await admin.config('SET', 'maxmemory', '1');
+            },
+            () => admin.config('SET', 'maxmemory', '0'),
+          ],
+          [
+            async () => admin.replicaof('127.0.0.1', await freePort()),
+            () => admin.replicaof('NO', 'ONE'),
+          ],
+        ];
+        for (const [refuse, restore] of refusals) {
+          await refuse();
+          await http()
+            .get('/hb_ping?60000&appid=worker')
+            .expect(503, 'ERROR: store unavailable');
+          await http()
+            .get('/status?appid=worker')
+            .expect(200, 'UNKNOWN - heartbeat store unavailable');
+          await http()
+            .get('/status')
+            .expect(200, 'UNKNOWN - heartbeat store unavailable');
+          await restore();
+          expect((await http().get('/status?appid=worker')).text).toMatch(
+            /^OK - fine application \[worker\]\| od=0\.\d\d;/,
+          );
+          await http().get('/hb_ping?60000&appid=worker').expect(200, '61000');
+        }
+        const log = server.output();
+        expect(log.match(/Redis refuses writes \(OOM /g)).toHaveLength(1);
+        expect(log.match(/Redis refuses writes \(READONLY /g)).toHaveLength(1);
+        expect(log.match(/Redis is back/g)).toHaveLength(2);
+      } finally {
+        admin.disconnect();
+        expect(await server.stop()).toEqual({ code: 0, signal: null });
+        await redis.kill();
+      }
+    }, 60_000);
+  },
+);
