@@ -1,6 +1,5 @@
 import { STATUS_CODES, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { finished } from 'node:stream/promises';
 
 /** A `clientError` as Node reports it: llhttp's code, or a timeout's. */
 interface ClientError extends Error {
@@ -83,9 +82,12 @@ export function answerClientErrors(server: Server): void {
       socket.destroy();
       return;
     }
+    // Still in the set means not closed yet ('close' removes it): wait for each one's close.
     const pending = [...(inFlight.get(socket) ?? [])];
     void Promise.all(
-      pending.map((response) => finished(response).catch(() => undefined)),
+      pending.map(
+        (response) => new Promise((resolve) => response.once('close', resolve)),
+      ),
     ).then(() => {
       if (!socket.writable) {
         socket.destroy();
