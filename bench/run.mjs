@@ -1,4 +1,4 @@
-// npm run bench [-- --full] [-- --only=1,2,3,4,5] [-- --no-build]
+// npm run bench [-- --full] [-- --only=1,2,3,4,5,6] [-- --no-build]
 //
 // Runs the heartbeat server and its baselines side by side on this machine and prints ratios.
 // Every HTTP target of every scenario runs in one loop of alternating rounds, so background load
@@ -20,7 +20,7 @@ const full = args.includes('--full');
 const only = new Set(
   (
     args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length) ??
-    '1,2,3,4,5'
+    '1,2,3,4,5,6'
   ).split(','),
 );
 const MODE = full
@@ -33,10 +33,34 @@ const MEMORY_RUNS = [
 ];
 const CONNECTIONS = 64;
 const BASE_APPS = 1000;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Scenario 5's Redis: a database of its own (never the shell's REDIS_URL, which may hold a
+// user's registry), under a key prefix of this run that is deleted afterwards.
+const BENCH_REDIS_URL =
+  process.env.HB_BENCH_REDIS_URL?.trim() || 'redis://127.0.0.1:6379/14';
+const BENCH_PREFIX = `hbbench:${process.pid}:${Date.now()}:`;
+let redisUsed = false;
 
 const children = new Set();
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    children.forEach((child) => child.kill('SIGKILL'));
+    void cleanUpRedis().finally(() => process.exit(130));
+  });
+}
+
+/**
+ * The environment of every process the benchmark starts: PATH and HOME, and exactly the variables
+ * given. Never a copy of ours: a REDIS_URL or HB_* in the shell would put the in-memory targets on
+ * Redis, or change their limits, without a word.
+ */
+function childEnv(vars = {}) {
+  const env = { NO_COLOR: '1' };
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  return { ...env, ...vars };
+}
 
 function log(message) {
   process.stderr.write(`${message}\n`);
@@ -57,13 +81,12 @@ async function startServer(name, script, env, readyPattern) {
   const port = await freePort();
   const child = spawn(process.execPath, [script], {
     cwd: root,
-    env: {
-      ...process.env,
-      NO_COLOR: '1',
+    env: childEnv({
       PORT: String(port),
+      HB_HOST: '127.0.0.1',
       HB_PORT: String(port),
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -91,13 +114,26 @@ async function startServer(name, script, env, readyPattern) {
   };
 }
 
-const heartbeatServer = (name, env = {}) =>
+const heartbeatServer = (name, env) =>
   startServer(
     name,
     'dist/main.js',
     { HB_SWEEP_INTERVAL_MS: '1000', ...env },
     /listening on/,
   );
+
+/** The standalone server on its in-memory store: it is never given a Redis URL. */
+async function memoryServer(name, env = {}) {
+  if (Object.keys(env).some((key) => key.includes('REDIS'))) {
+    throw new Error(`${name}: an in-memory target must not get Redis settings`);
+  }
+  const server = await heartbeatServer(name, env);
+  if (/registry in Redis/.test(server.output)) {
+    await server.stop();
+    throw new Error(`${name}: the in-memory target runs on Redis`);
+  }
+  return server;
+}
 
 async function preloaded(server, n) {
   const started = Date.now();
@@ -109,8 +145,23 @@ async function preloaded(server, n) {
   return server;
 }
 
-/** One autocannon run; each request's path is `pathFor(i)` for a random i < spread. */
+const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((path) => {
+  try {
+    execFileSync(path, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk --version exits 1 after printing its version.
+    return error.status === 1;
+  }
+});
+
+/**
+ * One load run; each request's path is `pathFor(i)` for a random i < spread. wrk when installed
+ * (C, one thread: it leaves the other core to the server), autocannon otherwise (JavaScript: on
+ * two cores it competes with the server and flattens the differences between targets).
+ */
 async function load(url, pathFor, spread) {
+  if (WRK) return loadWithWrk(url, pathFor, spread);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -130,6 +181,39 @@ async function load(url, pathFor, spread) {
     );
   }
   return { rps: result.requests.average, p99: result.latency.p99 };
+}
+
+async function loadWithWrk(url, pathFor, spread) {
+  const pattern = pathFor('%d');
+  const child = spawn(
+    WRK,
+    [
+      '-t1',
+      `-c${CONNECTIONS}`,
+      `-d${MODE.duration}s`,
+      '--latency',
+      '-s',
+      join(root, 'bench', 'wrk-paths.lua'),
+      url,
+      '--',
+      pattern,
+      String(spread),
+    ],
+    { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  await once(child, 'exit');
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(output)?.[1]);
+  const p99 = /^\s+99%\s+([\d.]+)(us|ms|s)\s*$/m.exec(output);
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(
+    output,
+  );
+  if (!rps || !p99 || errors) {
+    throw new Error(`${url}: wrk reported ${errors?.[0] ?? output}`);
+  }
+  const unit = { us: 0.001, ms: 1, s: 1000 }[p99[2]];
+  return { rps, p99: Number(p99[1]) * unit };
 }
 
 const median = (values) => {
@@ -189,62 +273,114 @@ const row = (scenario, measure, value, target = '') =>
   rows.push({ scenario, measure, value, target });
 const servers = [];
 
-async function redisAnswers() {
+/** A Redis URL without its password, for messages. */
+function redacted(url) {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+async function benchRedisClient() {
   const { Redis } = await import('ioredis');
-  const client = new Redis(REDIS_URL, {
+  const client = new Redis(BENCH_REDIS_URL, {
     lazyConnect: true,
+    connectTimeout: 1000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  let cause;
+  client.on('error', (error) => (cause ??= error));
   try {
     await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
+    return { client };
+  } catch (error) {
+    client.disconnect();
+    return { reason: (cause ?? error).message };
+  }
+}
+
+/** Why no Redis answers at HB_BENCH_REDIS_URL, or undefined when one does. */
+async function redisUnavailable() {
+  const { client, reason } = await benchRedisClient();
+  client?.disconnect();
+  return (
+    reason && `no Redis answers at ${redacted(BENCH_REDIS_URL)}: ${reason}`
+  );
+}
+
+/** Deletes the keys of this run's Redis target (the prefix is ours alone). */
+async function cleanUpRedis() {
+  if (!redisUsed) return;
+  const { client, reason } = await benchRedisClient();
+  if (!client) {
+    log(
+      `could not remove ${BENCH_PREFIX}* from ${redacted(BENCH_REDIS_URL)}: ${reason}`,
+    );
+    return;
+  }
+  try {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await client.scan(
+        cursor,
+        'MATCH',
+        `${BENCH_PREFIX}*`,
+        'COUNT',
+        1000,
+      );
+      if (keys.length) await client.del(...keys);
+      cursor = nextCursor;
+    } while (cursor !== '0');
+    redisUsed = false;
   } finally {
     client.disconnect();
   }
 }
 
-async function deleteKeys(prefix) {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await client.scan(
-      cursor,
-      'MATCH',
-      `${prefix}*`,
-      'COUNT',
-      1000,
-    );
-    if (keys.length) await client.del(...keys);
-    cursor = nextCursor;
-  } while (cursor !== '0');
-  client.disconnect();
-}
-
 /** Scenarios 1, 2, 3 and 5: every HTTP target in one alternating loop. */
 async function httpScenarios() {
   const targets = [];
-  const heartbeat = await preloaded(
-    await heartbeatServer('heartbeat'),
-    BASE_APPS,
-  );
+  const heartbeat = await preloaded(await memoryServer('heartbeat'), BASE_APPS);
   servers.push(heartbeat);
   targets.push({
     label: 'heartbeat',
     run: () => load(heartbeat.url, ping, BASE_APPS),
   });
 
-  if (only.has('1')) {
-    for (const [name, script] of [
-      ['express', 'bench/servers/express.mjs'],
-      ['node:http', 'bench/servers/node-http.mjs'],
+  // The standalone server on Fastify, and the floors: bare node:http, Express 5 and Fastify apps.
+  const heartbeatFastify = await preloaded(
+    await memoryServer('heartbeat fastify', { HB_ADAPTER: 'fastify' }),
+    BASE_APPS,
+  );
+  servers.push(heartbeatFastify);
+  const floor = await preloaded(
+    await startServer('node:http', 'bench/servers/node-http.mjs', {}, /ready/),
+    BASE_APPS,
+  );
+  servers.push(floor);
+  targets.push(
+    {
+      label: 'heartbeat fastify',
+      run: () => load(heartbeatFastify.url, ping, BASE_APPS),
+    },
+    { label: 'node:http', run: () => load(floor.url, ping, BASE_APPS) },
+  );
+  if (only.has('1') || only.has('6')) {
+    for (const [name, script, env] of [
+      ['express', 'bench/servers/express.mjs', {}],
+      ['fastify', 'bench/servers/fastify.mjs', {}],
+      [
+        'embedded express',
+        'bench/servers/nest-embedded.mjs',
+        { BENCH_PLATFORM: 'express' },
+      ],
+      [
+        'embedded fastify',
+        'bench/servers/nest-embedded.mjs',
+        { BENCH_PLATFORM: 'fastify' },
+      ],
     ]) {
+      if (name.startsWith('embedded') && !only.has('6')) continue;
       const server = await preloaded(
-        await startServer(name, script, {}, /ready/),
+        await startServer(name, script, env, /ready/),
         BASE_APPS,
       );
       servers.push(server);
@@ -255,21 +391,31 @@ async function httpScenarios() {
     }
   }
   if (only.has('3')) {
-    targets.push({
-      label: 'status',
-      run: () => load(heartbeat.url, status, BASE_APPS),
-    });
+    targets.push(
+      {
+        label: 'status',
+        run: () => load(heartbeat.url, status, BASE_APPS),
+      },
+      {
+        label: 'status fastify',
+        run: () => load(heartbeatFastify.url, status, BASE_APPS),
+      },
+      {
+        label: 'status node:http',
+        run: () => load(floor.url, status, BASE_APPS),
+      },
+    );
   }
   let redisNote;
-  let redisPrefix;
   if (only.has('5')) {
-    if (!(await redisAnswers())) {
-      redisNote = `skipped: no Redis answers at ${REDIS_URL}`;
+    const unavailable = await redisUnavailable();
+    if (unavailable) {
+      redisNote = `skipped: ${unavailable}`;
     } else {
-      redisPrefix = `hbbench:${process.pid}:${Date.now()}:`;
+      redisUsed = true;
       const server = await heartbeatServer('redis', {
-        REDIS_URL,
-        HB_REDIS_PREFIX: redisPrefix,
+        REDIS_URL: BENCH_REDIS_URL,
+        HB_REDIS_PREFIX: BENCH_PREFIX,
       });
       servers.push(server);
       if (!/registry in Redis/.test(server.output)) {
@@ -285,7 +431,7 @@ async function httpScenarios() {
   }
   if (only.has('2')) {
     for (const size of MODE.sizes) {
-      const server = await heartbeatServer(`${size} apps`, {
+      const server = await memoryServer(`${size} apps`, {
         HB_MAX_APPS: String(size + 1000),
       });
       servers.push(await preloaded(server, size));
@@ -301,30 +447,62 @@ async function httpScenarios() {
   );
   const { result, ratio } = await alternate(targets);
   await Promise.all(servers.map((server) => server.stop()));
-  if (redisPrefix) await deleteKeys(redisPrefix);
 
   const base = result.heartbeat;
-  const s1 = '1 hb_ping, 1k apps';
-  row(s1, 'heartbeat server', abs(base));
-  if (only.has('1')) {
-    row(s1, 'Express 5 floor', abs(result.express));
-    row(s1, 'node:http floor', abs(result['node:http']));
+  const s1 = '1 hb_ping, 1k apps, standalone';
+  row(s1, 'heartbeat server on Express (default)', abs(base));
+  row(s1, 'heartbeat server on Fastify', abs(result['heartbeat fastify']));
+  row(s1, 'node:http floor', abs(result['node:http']));
+  for (const [label, name] of [
+    ['Express', 'heartbeat'],
+    ['Fastify', 'heartbeat fastify'],
+  ]) {
     row(
       s1,
-      'throughput vs Express floor',
-      times(ratio('heartbeat', 'express')),
+      `on ${label}: throughput vs node:http floor`,
+      times(ratio(name, 'node:http')),
       '>= 0.9x',
     );
     row(
       s1,
-      'p99 vs Express floor',
-      times(ratio('heartbeat', 'express', 'p99')),
+      `on ${label}: p99 vs node:http floor`,
+      times(ratio(name, 'node:http', 'p99')),
+      '<= 1.2x',
+    );
+  }
+  if (only.has('1')) {
+    row(s1, 'bare Express 5 app', abs(result.express));
+    row(s1, 'bare Fastify app', abs(result.fastify));
+    row(
+      s1,
+      'bare Express 5 app vs node:http floor',
+      times(ratio('express', 'node:http')),
     );
     row(
       s1,
-      'throughput vs node:http floor',
-      times(ratio('heartbeat', 'node:http')),
+      'bare Fastify app vs node:http floor',
+      times(ratio('fastify', 'node:http')),
     );
+  }
+  if (only.has('6')) {
+    const s6 = '6 hb_ping, 1k apps, embedded in a minimal Nest app';
+    for (const [label, name, bare] of [
+      ['Express', 'embedded express', 'express'],
+      ['Fastify', 'embedded fastify', 'fastify'],
+    ]) {
+      row(s6, `on ${label}`, abs(result[name]));
+      row(
+        s6,
+        `on ${label}: throughput vs bare ${label} app`,
+        times(ratio(name, bare)),
+        '>= 0.95x',
+      );
+      row(
+        s6,
+        `on ${label}: p99 vs bare ${label} app`,
+        times(ratio(name, bare, 'p99')),
+      );
+    }
   }
   if (only.has('2')) {
     for (const size of MODE.sizes) {
@@ -346,10 +524,27 @@ async function httpScenarios() {
     }
   }
   if (only.has('3')) {
-    const s3 = '3 /status?appid=, 1k apps';
-    row(s3, 'heartbeat server', abs(result.status));
-    row(s3, 'throughput vs hb_ping', times(ratio('status', 'heartbeat')));
-    row(s3, 'p99 vs hb_ping', times(ratio('status', 'heartbeat', 'p99')));
+    const s3 = '3 /status?appid=, 1k apps, standalone';
+    row(s3, 'heartbeat server on Express (default)', abs(result.status));
+    row(s3, 'heartbeat server on Fastify', abs(result['status fastify']));
+    row(s3, 'node:http floor', abs(result['status node:http']));
+    for (const [label, name] of [
+      ['Express', 'status'],
+      ['Fastify', 'status fastify'],
+    ]) {
+      row(
+        s3,
+        `on ${label}: throughput vs node:http floor`,
+        times(ratio(name, 'status node:http')),
+        '>= 0.9x',
+      );
+      row(
+        s3,
+        `on ${label}: p99 vs node:http floor`,
+        times(ratio(name, 'status node:http', 'p99')),
+        '<= 1.2x',
+      );
+    }
   }
   if (only.has('5')) {
     const s5 = '5 Redis vs memory, hb_ping, 1k apps';
@@ -384,7 +579,7 @@ function memoryScenario() {
         idKind,
         ...(withTicks ? ['ticks'] : []),
       ],
-      { cwd: root, encoding: 'utf8' },
+      { cwd: root, encoding: 'utf8', env: childEnv() },
     );
     const m = JSON.parse(out.trim().split('\n').at(-1));
     const ids = idKind === 'uuid' ? '36-char IDs' : '`app-N` IDs';
@@ -414,12 +609,19 @@ if (!args.includes('--no-build')) {
   log(`building the server (${full ? 'full' : 'short'} mode)`);
   execFileSync('npm', ['run', 'build'], {
     cwd: root,
+    env: childEnv(),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
 const started = Date.now();
-if (['1', '2', '3', '5'].some((scenario) => only.has(scenario)))
-  await httpScenarios();
+if (['1', '2', '3', '5', '6'].some((scenario) => only.has(scenario))) {
+  try {
+    await httpScenarios();
+  } finally {
+    children.forEach((child) => child.kill('SIGKILL'));
+    await cleanUpRedis();
+  }
+}
 if (only.has('4')) memoryScenario();
 
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);

@@ -1,7 +1,6 @@
 import { ScheduleModule } from '@nestjs/schedule';
 import express from 'express';
 import { Redis } from 'ioredis';
-import { execFileSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -28,7 +27,10 @@ import {
   sendRaw,
   startRaw,
 } from './support/raw-http.js';
-import { uniquePrefix } from './support/redis.js';
+import {
+  describeWithRedisServerBinary,
+  uniquePrefix,
+} from './support/redis.js';
 import {
   startStandalone,
   type StandaloneProcess,
@@ -575,78 +577,73 @@ describe.each(['express', 'fastify'] as const)(
   },
 );
 
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const withRedisServer = hasRedisServer();
-if (!withRedisServer && process.env.CI === 'true') {
-  throw new Error('CI=true but redis-server is not available');
-}
-
-describe.runIf(withRedisServer).each(['express', 'fastify'] as const)(
-  'the standalone server on a Redis that refuses writes, HB_ADAPTER=%s',
-  (adapter) => {
-    it('answers 503 and UNKNOWN while Redis is out of memory or read-only, then serves again, logging each once', async () => {
-      const redis = await PrivateRedis.start();
-      const admin = new Redis(redis.url);
-      const server = await startStandalone(standaloneMain(), {
-        HB_ADAPTER: adapter,
-        REDIS_URL: redis.url,
-        HB_REDIS_PREFIX: uniquePrefix(),
-      });
-      try {
-        const http = () => request(server.url);
-        await eventually(
-          async () =>
-            (await http().get('/hb_ping?60000&appid=worker')).status === 200,
-          'connected to Redis',
-        );
-        const refusals: Array<
-          [() => Promise<unknown>, () => Promise<unknown>]
-        > = [
-          [
-            async () => {
-              await admin.config('SET', 'maxmemory-policy', 'noeviction');
-              await admin.config('SET', 'maxmemory', '1');
-            },
-            () => admin.config('SET', 'maxmemory', '0'),
-          ],
-          [
-            async () => admin.replicaof('127.0.0.1', await freePort()),
-            () => admin.replicaof('NO', 'ONE'),
-          ],
-        ];
-        for (const [refuse, restore] of refusals) {
-          await refuse();
-          await http()
-            .get('/hb_ping?60000&appid=worker')
-            .expect(503, 'ERROR: store unavailable');
-          await http()
-            .get('/status?appid=worker')
-            .expect(200, 'UNKNOWN - heartbeat store unavailable');
-          await http()
-            .get('/status')
-            .expect(200, 'UNKNOWN - heartbeat store unavailable');
-          await restore();
-          expect((await http().get('/status?appid=worker')).text).toMatch(
-            /^OK - fine application \[worker\]\| od=0\.\d\d;/,
+describeWithRedisServerBinary(
+  'the standalone server on a Redis that refuses writes',
+  () => {
+    it.each(['express', 'fastify'] as const)(
+      'HB_ADAPTER=%s: answers 503 and UNKNOWN while Redis is out of memory or read-only, then serves again, logging each once',
+      async (adapter) => {
+        const redis = await PrivateRedis.start();
+        const admin = new Redis(redis.url);
+        const server = await startStandalone(standaloneMain(), {
+          HB_ADAPTER: adapter,
+          REDIS_URL: redis.url,
+          HB_REDIS_PREFIX: uniquePrefix(),
+        });
+        try {
+          const http = () => request(server.url);
+          await eventually(
+            async () =>
+              (await http().get('/hb_ping?60000&appid=worker')).status === 200,
+            'connected to Redis',
           );
-          await http().get('/hb_ping?60000&appid=worker').expect(200, '61000');
+          const refusals: Array<
+            [() => Promise<unknown>, () => Promise<unknown>]
+          > = [
+            [
+              async () => {
+                await admin.config('SET', 'maxmemory-policy', 'noeviction');
+                await admin.config('SET', 'maxmemory', '1');
+              },
+              () => admin.config('SET', 'maxmemory', '0'),
+            ],
+            [
+              async () => admin.replicaof('127.0.0.1', await freePort()),
+              () => admin.replicaof('NO', 'ONE'),
+            ],
+          ];
+          for (const [refuse, restore] of refusals) {
+            await refuse();
+            await http()
+              .get('/hb_ping?60000&appid=worker')
+              .expect(503, 'ERROR: store unavailable');
+            await http()
+              .get('/status?appid=worker')
+              .expect(200, 'UNKNOWN - heartbeat store unavailable');
+            await http()
+              .get('/status')
+              .expect(200, 'UNKNOWN - heartbeat store unavailable');
+            await restore();
+            expect((await http().get('/status?appid=worker')).text).toMatch(
+              /^OK - fine application \[worker\]\| od=0\.\d\d;/,
+            );
+            await http()
+              .get('/hb_ping?60000&appid=worker')
+              .expect(200, '61000');
+          }
+          const log = server.output();
+          expect(log.match(/Redis refuses writes \(OOM /g)).toHaveLength(1);
+          expect(log.match(/Redis refuses writes \(READONLY /g)).toHaveLength(
+            1,
+          );
+          expect(log.match(/Redis is back/g)).toHaveLength(2);
+        } finally {
+          admin.disconnect();
+          expect(await server.stop()).toEqual({ code: 0, signal: null });
+          await redis.kill();
         }
-        const log = server.output();
-        expect(log.match(/Redis refuses writes \(OOM /g)).toHaveLength(1);
-        expect(log.match(/Redis refuses writes \(READONLY /g)).toHaveLength(1);
-        expect(log.match(/Redis is back/g)).toHaveLength(2);
-      } finally {
-        admin.disconnect();
-        expect(await server.stop()).toEqual({ code: 0, signal: null });
-        await redis.kill();
-      }
-    }, 60_000);
+      },
+      60_000,
+    );
   },
 );

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { freePort } from './build-standalone.js';
+import { childEnv } from './child-env.js';
 
 /** A running `node dist/main.js`, with everything it has written so far. */
 export interface StandaloneProcess {
@@ -17,8 +18,8 @@ export interface StandaloneProcess {
 }
 
 /**
- * Starts the built standalone server on a free port with exactly `env` (plus PATH and the port),
- * nothing inherited, and resolves once it logs the address it serves.
+ * Starts the built standalone server on a free port with exactly `env` (plus the port and what
+ * `childEnv` passes), nothing else inherited, and resolves once it logs the address it serves.
  */
 export async function startStandalone(
   main: string,
@@ -26,13 +27,7 @@ export async function startStandalone(
 ): Promise<StandaloneProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [main], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      NO_COLOR: '1',
-      HB_HOST: '127.0.0.1',
-      HB_PORT: String(port),
-      ...env,
-    },
+    env: childEnv({ HB_HOST: '127.0.0.1', HB_PORT: String(port), ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
