@@ -20,10 +20,16 @@ export interface AppConfig {
   readonly adapter: 'express' | 'fastify';
   /** `REDIS_URL`: keep the registry in Redis instead of memory. */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
+  /**
+   * `HB_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for requests in flight before it
+   * closes their connections and exits.
+   */
+  readonly shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8888;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** `HB_*` variables that map one-to-one onto numeric heartbeat options. */
 const NUMERIC_OPTIONS = {
@@ -183,6 +189,7 @@ export function loadAppConfig(env: Env): AppConfig {
     ),
     adapter: adapterFromEnv(env),
     ...redisFromEnv(env),
+    shutdownTimeoutMs: shutdownTimeoutFromEnv(env),
   };
 }
 
@@ -207,6 +214,18 @@ function byVariable<T>(resolve: () => T): T {
       );
     throw error;
   }
+}
+
+/** `HB_SHUTDOWN_TIMEOUT_MS`: a whole number of milliseconds, 0 or more. */
+function shutdownTimeoutFromEnv(env: Env): number {
+  const raw = env.HB_SHUTDOWN_TIMEOUT_MS?.trim();
+  if (!raw) return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new Error(
+      `HB_SHUTDOWN_TIMEOUT_MS=${raw} is not a whole number of milliseconds (0 or more)`,
+    );
+  }
+  return Number(raw);
 }
 
 function adapterFromEnv(env: Env): AppConfig['adapter'] {

@@ -84,6 +84,7 @@ export {
 export {
   authorizeHeartbeatRequest,
   HEARTBEAT_AUTH_CHALLENGE,
+  answerClientErrors,
   HeartbeatHttpHandler,
   redactHeartbeatUrl,
   type HeartbeatAuthorizeOptions,

@@ -31,7 +31,11 @@ import {
   type HeartbeatHttpRequest,
   type PlainTextReply,
 } from './plain-text.js';
-import { readRequestBody } from './request-body.js';
+import {
+  ClientAbortedError,
+  leftBodyUnread,
+  readRequestBody,
+} from './request-body.js';
 
 /** A path the handler answers: a protocol command or a monitoring query. @publicApi */
 export type HeartbeatRoute = HeartbeatCommand | MonitorQuery;
@@ -42,6 +46,8 @@ export interface HeartbeatHttpAnswer {
   readonly body: string;
   /** Headers beyond the protocol's own (e.g. `Allow` on a 405). */
   readonly headers?: ReadonlyArray<readonly [string, string]>;
+  /** The client went away before its request was complete: nothing is written. */
+  readonly aborted?: boolean;
 }
 
 /** How the handler matches paths. @publicApi */
@@ -179,11 +185,17 @@ export class HeartbeatHttpHandler {
    * The `ERROR:` answer to anything thrown while serving a route (also what the Nest error
    * filter sends for a host guard's refusal): counted as a rejection, logged when unexpected
    * (with the request's URL, its token segment redacted).
+   * A client that went away mid-request is neither: it gets no answer (`aborted`) and a debug
+   * line, since a client closing its own connection is no fault of the request or the server.
    */
   errorAnswer(
     error: unknown,
     request?: Pick<HeartbeatHttpRequest, 'method' | 'url' | 'originalUrl'>,
   ): HeartbeatHttpAnswer {
+    if (isClientAbort(error)) {
+      this.logger.debug?.(`request abandoned by the client: ${String(error)}`);
+      return { status: 400, body: 'ERROR: request aborted', aborted: true };
+    }
     const failure = errorResponse(error, this.registry.options);
     this.registry.recordRejection();
     if (failure.status >= 500 && failure.status !== 503) {
@@ -202,18 +214,30 @@ export class HeartbeatHttpHandler {
     if (isHeartbeatError(error) && error.kind === 'unauthorized') {
       headers.push(['WWW-Authenticate', HEARTBEAT_AUTH_CHALLENGE]);
     }
+    // The rest of an oversized body was left unread: the connection ends with the answer.
+    if (leftBodyUnread(error)) headers.push(['Connection', 'close']);
     return {
       status: failure.status,
       body: failure.body,
-      headers: headers.length > 0 ? headers : undefined,
+      ...(headers.length > 0 && { headers }),
     };
   }
 
-  /** Writes an answer with the protocol's headers (plain text, CORS, never cached). */
+  /**
+   * Writes an answer with the protocol's headers (plain text, CORS, never cached). An `aborted`
+   * one is not written: the client is gone, so what is left of its connection is closed.
+   */
   write(
     reply: PlainTextReply | ServerResponse,
     answer: HeartbeatHttpAnswer,
   ): void {
+    if (answer.aborted) {
+      const raw = isServerResponse(reply)
+        ? reply
+        : (reply as { raw?: ServerResponse }).raw;
+      raw?.destroy();
+      return;
+    }
     writePlainText(
       reply,
       answer.status,
@@ -293,4 +317,24 @@ export class HeartbeatHttpHandler {
       body: `ERROR: ${HeartbeatMessages.noRoute(splitTarget(url).path)}`,
     };
   }
+}
+
+/**
+ * A client that closed its connection mid-request: our own reader's error, body-parser's
+ * `request.aborted`, or a reset socket.
+ */
+function isClientAbort(error: unknown): boolean {
+  if (error instanceof ClientAbortedError) return true;
+  const { type, code } = (error ?? {}) as { type?: unknown; code?: unknown };
+  return (
+    type === 'request.aborted' ||
+    code === 'ECONNRESET' ||
+    code === 'ECONNABORTED'
+  );
+}
+
+function isServerResponse(
+  reply: PlainTextReply | ServerResponse,
+): reply is ServerResponse {
+  return typeof (reply as Partial<ServerResponse>).writeHead === 'function';
 }

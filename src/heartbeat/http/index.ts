@@ -11,3 +11,4 @@ export {
   redactHeartbeatUrl,
   type HeartbeatAuthorizeOptions,
 } from './heartbeat-auth.js';
+export { answerClientErrors } from './client-errors.js';

@@ -10,6 +10,7 @@ import {
   HeartbeatTokenProtocolController,
 } from './controllers/heartbeat-routes.controllers.js';
 import { HeartbeatWebhooksController } from './controllers/heartbeat-webhooks.controller.js';
+import { HeartbeatPlatformBridge } from './heartbeat-platform.bridge.js';
 
 /**
  * Module-shape switches, known synchronously even in `forRootAsync`. They never reach the options.
@@ -102,7 +103,17 @@ export const {
       if (extras.api) {
         controllers.push(HeartbeatApiController, HeartbeatWebhooksController);
       }
-      return { ...definition, global: extras.isGlobal, controllers };
+      // The protocol's way of reading bodies, on the host's platform, for the text routes.
+      const providers =
+        extras.protocol || extras.monitoring
+          ? [...(definition.providers ?? []), HeartbeatPlatformBridge]
+          : definition.providers;
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        controllers,
+        providers,
+      };
     },
   )
   .build();
