@@ -81,6 +81,12 @@ function clientRequestsSucceed(
       200,
       '2000',
     );
+    // HB_URL=http://host:port/<token>/ (a trailing slash) works too.
+    expectPlainText(
+      await agent().get(`${url}//hb_ping?1000&appid=kiosk-browser`),
+      200,
+      '2000',
+    );
     expectPlainText(
       await agent().get(`${url}/hb_done?0&appid=kiosk-bash`),
       200,

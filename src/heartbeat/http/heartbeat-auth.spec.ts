@@ -28,6 +28,9 @@ describe('pathToken', () => {
     ['/hb_ping', undefined],
     ['//hb_ping', undefined],
     ['/tok/hb_ping#/x/y', 'tok'],
+    ['/tok//hb_ping', 'tok'],
+    ['/a/tok//status', 'tok'],
+    ['/a///hb_ping', undefined],
     ['/status?appid=a/b/c', undefined],
   ])('%s: %s', (url, token) => {
     expect(pathToken(url)).toBe(token);
@@ -78,6 +81,7 @@ describe('redactHeartbeatUrl', () => {
     ['/a/b/s3cret/status', '/a/b/***/status'],
     ['/hb_ping?0&appid=x', '/hb_ping?0&appid=x'],
     ['/s3cret/hb_ping#frag', '/***/hb_ping'],
+    ['/s3cret//hb_ping?0&appid=x', '/***//hb_ping?0&appid=x'],
   ])('%s is logged as %s', (url, logged) => {
     expect(redactHeartbeatUrl(url, on)).toBe(logged);
   });

@@ -30,10 +30,24 @@ export function bearerToken(
  */
 export function pathToken(url: string): string | undefined {
   const { path } = splitTarget(url);
-  const end = path.lastIndexOf('/');
+  const span = tokenSpan(path);
+  return span && path.slice(span.start, span.end);
+}
+
+/**
+ * Where the token segment is in a path: the segment before the route, or before one empty
+ * segment before it (`/<token>//hb_ping`, from an `HB_URL` that ends in `/`). `undefined` when
+ * that segment is missing or empty.
+ * @internal
+ */
+export function tokenSpan(
+  path: string,
+): { readonly start: number; readonly end: number } | undefined {
+  let end = path.lastIndexOf('/');
+  if (end > 0 && path[end - 1] === '/') end -= 1;
   if (end <= 0) return undefined;
-  const segment = path.slice(path.lastIndexOf('/', end - 1) + 1, end);
-  return segment === '' ? undefined : segment;
+  const start = path.lastIndexOf('/', end - 1) + 1;
+  return start === end ? undefined : { start, end };
 }
 
 /** Where a route accepts its token from. @publicApi */
@@ -72,7 +86,7 @@ export function authorizeHeartbeatRequest(
 }
 
 /**
- * A request URL fit for a log line: when tokens are in use, the path segment before the last one
+ * A request URL fit for a log line: when tokens are in use, the path segment before the route
  * (where a client puts its token) is replaced by `***`, whether or not it is a valid token, since
  * a near miss is as secret as the token.
  *
@@ -87,8 +101,7 @@ export function redactHeartbeatUrl(
   const target = hash === -1 ? url : url.slice(0, hash);
   const query = target.indexOf('?');
   const path = query === -1 ? target : target.slice(0, query);
-  const end = path.lastIndexOf('/');
-  if (end <= 0) return target;
-  const start = path.lastIndexOf('/', end - 1) + 1;
-  return `${path.slice(0, start)}***${target.slice(end)}`;
+  const span = tokenSpan(path);
+  if (!span) return target;
+  return `${path.slice(0, span.start)}***${target.slice(span.end)}`;
 }

@@ -167,7 +167,8 @@ describe('HeartbeatHttpHandler with tokens', () => {
 
   it('routes <mount>/<token>/hb_ping only when the segment is a configured token', () => {
     expect(handler.routeOf('/kiosk/hb_ping')).toBe('hb_ping');
-    expect(handler.routeOf('//nagios/status')).toBe('status');
+    expect(handler.routeOf('/nagios//status')).toBe('status');
+    expect(handler.routeOf('//nagios/status')).toBeUndefined();
     expect(handler.routeOf('/reports/status')).toBeUndefined();
     expect(handler.routeOf('/a/kiosk/hb_ping')).toBeUndefined();
   });

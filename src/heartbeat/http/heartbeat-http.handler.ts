@@ -23,6 +23,7 @@ import {
   authorizeHeartbeatRequest,
   HEARTBEAT_AUTH_CHALLENGE,
   redactHeartbeatUrl,
+  tokenSpan,
 } from './heartbeat-auth.js';
 import {
   contentTypeOf,
@@ -298,17 +299,16 @@ export class HeartbeatHttpHandler {
   }
 
   /**
-   * `/<token>/hb_ping` at the mount point: one segment before the route, and it is a configured
-   * token. Anything else under the mount point stays the host's.
+   * `/<token>/hb_ping` at the mount point (also `/<token>//hb_ping`, from an `HB_URL` ending in
+   * `/`): one segment before the route, and it is a configured token. Anything else under the mount point stays the host's.
    */
   private isTokenAtMountPoint(url: string): boolean {
     if (!this.registry.access.enabled) return false;
     const { path } = splitTarget(url);
-    const end = path.lastIndexOf('/');
-    const start = end > 0 ? path.lastIndexOf('/', end - 1) : -1;
-    if (start < 0) return false;
-    for (let i = 0; i < start; i++) if (path[i] !== '/') return false;
-    return this.registry.access.isToken(path.slice(start + 1, end));
+    const span = tokenSpan(path);
+    // Exactly `/<token>/route` (or `/<token>//route`): the token right at the mount point.
+    if (!span || span.start !== 1) return false;
+    return this.registry.access.isToken(path.slice(span.start, span.end));
   }
 
   private notFound(url: string): HeartbeatHttpAnswer {
