@@ -3,6 +3,7 @@ import {
   loadAppConfig,
   resolveListenAddress,
 } from './app.config.js';
+import { maxParamLengthFor } from './app.setup.js';
 
 describe('resolveListenAddress', () => {
   it.each([
@@ -225,5 +226,136 @@ describe('REDIS_URL', () => {
         REDIS_CLUSTER_NODES: 'a:1',
       }),
     ).toThrow('REDIS_URL and REDIS_CLUSTER_NODES are both set');
+  });
+});
+
+describe('HB_*_TOKENS', () => {
+  it('are open by default', () => {
+    expect(loadAppConfig({}).heartbeat.auth).toEqual({
+      ping: [],
+      read: [],
+      admin: [],
+    });
+  });
+
+  it('read comma-separated lists into the auth option', () => {
+    expect(
+      loadAppConfig({
+        HB_PING_TOKENS: 'kiosk-Token:kiosk-:100, ops-token:ops-,',
+        HB_READ_TOKENS: 'nagios-token',
+        HB_ADMIN_TOKENS: 'admin-1,admin-2',
+      }).heartbeat.auth,
+    ).toEqual({
+      ping: [
+        { token: 'kiosk-Token', prefix: 'kiosk-', maxApps: 100 },
+        { token: 'ops-token', prefix: 'ops-', maxApps: undefined },
+      ],
+      read: ['nagios-token'],
+      admin: ['admin-1', 'admin-2'],
+    });
+  });
+
+  it('refuse a bad token by position, never printing it', () => {
+    expect(() => loadAppConfig({ HB_READ_TOKENS: 'ok,not/ok' })).toThrow(
+      expect.objectContaining({
+        message: expect.stringMatching(
+          /^invalid heartbeat option HB_READ_TOKENS entry 2: a token is/,
+        ) as unknown,
+      }),
+    );
+    expect(() => loadAppConfig({ HB_READ_TOKENS: 'ok,not/ok' })).toThrow(
+      expect.objectContaining({
+        message: expect.not.stringContaining('not/ok') as unknown,
+      }),
+    );
+  });
+});
+
+describe('HB_SHUTDOWN_TIMEOUT_MS', () => {
+  it.each([
+    [{}, 10_000],
+    [{ HB_SHUTDOWN_TIMEOUT_MS: '500' }, 500],
+    [{ HB_SHUTDOWN_TIMEOUT_MS: '0' }, 0],
+    [{ HB_SHUTDOWN_TIMEOUT_MS: ' ' }, 10_000],
+  ])('%j -> %d ms', (env, timeout) => {
+    expect(loadAppConfig(env).shutdownTimeoutMs).toBe(timeout);
+  });
+
+  it.each(['-1', '1.5', 'soon'])('refuses %j, naming it', (value) => {
+    expect(() => loadAppConfig({ HB_SHUTDOWN_TIMEOUT_MS: value })).toThrow(
+      `HB_SHUTDOWN_TIMEOUT_MS=${value} is not`,
+    );
+  });
+});
+
+describe('HB_WEBHOOK_*', () => {
+  it('configure one receiver per URL, sharing the secret, the events and the limits', () => {
+    const { heartbeat } = loadAppConfig({
+      HB_WEBHOOK_URLS: 'https://a.example/hook, http://127.0.0.1:9000/',
+      HB_WEBHOOK_SECRET: 'shh',
+      HB_WEBHOOK_EVENTS: 'state-changed,dropped,deregistered',
+      HB_WEBHOOK_TIMEOUT_MS: '2000',
+      HB_WEBHOOK_MAX_ATTEMPTS: '3',
+      HB_WEBHOOK_RETRY_DELAY_MS: '500',
+      HB_WEBHOOK_QUEUE_SIZE: '50',
+      HB_WEBHOOK_CONCURRENCY: '2',
+      HB_WEBHOOK_HISTORY_SIZE: '20',
+    });
+    const events = [
+      'heartbeat.state-changed',
+      'heartbeat.dropped',
+      'heartbeat.deregistered',
+    ];
+    expect(heartbeat.webhooks).toEqual([
+      { url: 'https://a.example/hook', secret: 'shh', events },
+      { url: 'http://127.0.0.1:9000/', secret: 'shh', events },
+    ]);
+    expect(heartbeat).toMatchObject({
+      webhookTimeoutMs: 2000,
+      webhookMaxAttempts: 3,
+      webhookRetryDelayMs: 500,
+      webhookQueueSize: 50,
+      webhookConcurrency: 2,
+      webhookHistorySize: 20,
+    });
+  });
+
+  it('default to none, with documented limits', () => {
+    expect(loadAppConfig({}).heartbeat).toMatchObject({
+      webhooks: [],
+      webhookTimeoutMs: 5000,
+      webhookMaxAttempts: 5,
+      webhookRetryDelayMs: 1000,
+      webhookQueueSize: 1000,
+      webhookConcurrency: 4,
+      webhookHistorySize: 100,
+    });
+  });
+
+  it('refuse a URL that is not http(s), and a limit out of range', () => {
+    expect(() => loadAppConfig({ HB_WEBHOOK_URLS: 'mailto:ops@x' })).toThrow(
+      'invalid heartbeat option HB_WEBHOOK_URLS entry 1: expected an http:// or https:// URL',
+    );
+    expect(() => loadAppConfig({ HB_WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(
+      'HB_WEBHOOK_MAX_ATTEMPTS=0: expected an integer >= 1',
+    );
+    expect(() =>
+      loadAppConfig({
+        HB_WEBHOOK_URLS: 'http://127.0.0.1:9000/',
+        HB_WEBHOOK_EVENTS: 'state-changed,droped',
+      }),
+    ).toThrow(
+      'HB_WEBHOOK_EVENTS: unknown event droped, expected some of registered, state-changed, dropped, deregistered',
+    );
+  });
+});
+
+describe('maxParamLengthFor', () => {
+  it('fits an ID of maxAppIdLength characters, percent-encoded', () => {
+    const id = '😀'.repeat(256);
+    expect(encodeURIComponent(id).length).toBeLessThanOrEqual(
+      maxParamLengthFor(256),
+    );
+    expect(maxParamLengthFor(256)).toBeGreaterThan(100); // Fastify's default
   });
 });

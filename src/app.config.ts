@@ -1,4 +1,5 @@
 import {
+  HeartbeatEvents,
   resolveHeartbeatOptions,
   type HeartbeatModuleOptions,
   type ResolvedHeartbeatOptions,
@@ -22,6 +23,11 @@ export interface AppConfig {
    * instead of in memory.
    */
   readonly redis?: RedisConfig;
+  /**
+   * `HB_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for requests in flight before it
+   * closes their connections and exits.
+   */
+  readonly shutdownTimeoutMs: number;
 }
 
 /** Where the standalone server keeps its registry in Redis. */
@@ -38,6 +44,7 @@ export type RedisConfig = (
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8888;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** `HB_*` variables that map one-to-one onto numeric heartbeat options. */
 const NUMERIC_OPTIONS = {
@@ -56,6 +63,12 @@ const NUMERIC_OPTIONS = {
   HB_MAX_APP_ID_LENGTH: 'maxAppIdLength',
   HB_MAX_TIMEOUT_MS: 'maxTimeoutMs',
   HB_MAX_BODY_BYTES: 'maxBodyBytes',
+  HB_WEBHOOK_TIMEOUT_MS: 'webhookTimeoutMs',
+  HB_WEBHOOK_MAX_ATTEMPTS: 'webhookMaxAttempts',
+  HB_WEBHOOK_RETRY_DELAY_MS: 'webhookRetryDelayMs',
+  HB_WEBHOOK_QUEUE_SIZE: 'webhookQueueSize',
+  HB_WEBHOOK_CONCURRENCY: 'webhookConcurrency',
+  HB_WEBHOOK_HISTORY_SIZE: 'webhookHistorySize',
 } as const satisfies Record<string, keyof HeartbeatModuleOptions>;
 
 /** The variable that sets each option, for error messages. */
@@ -109,6 +122,47 @@ export function resolveListenAddress(env: Env): { host: string; port: number } {
   return { host: urlHost, port: urlPort };
 }
 
+/** A comma-separated variable as a list; blank entries (a trailing comma) are ignored. */
+function listFrom(env: Env, name: string): string[] | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** `HB_PING_TOKENS`, `HB_READ_TOKENS`, `HB_ADMIN_TOKENS`: the `auth` option. */
+function authFromEnv(env: Env): HeartbeatModuleOptions['auth'] {
+  const ping = listFrom(env, 'HB_PING_TOKENS');
+  const read = listFrom(env, 'HB_READ_TOKENS');
+  const admin = listFrom(env, 'HB_ADMIN_TOKENS');
+  if (!ping && !read && !admin) return undefined;
+  return { ping, read, admin };
+}
+
+/**
+ * `HB_WEBHOOK_URLS` (one receiver each), with `HB_WEBHOOK_SECRET` and `HB_WEBHOOK_EVENTS`
+ * shared by all.
+ */
+function webhooksFromEnv(env: Env): HeartbeatModuleOptions['webhooks'] {
+  const urls = listFrom(env, 'HB_WEBHOOK_URLS');
+  if (!urls) return undefined;
+  const secret = env.HB_WEBHOOK_SECRET?.trim() || undefined;
+  const events = listFrom(env, 'HB_WEBHOOK_EVENTS');
+  // Checked here, so a typo stops the server with one line before anything starts.
+  const known: string[] = Object.values(HeartbeatEvents);
+  for (const name of events ?? []) {
+    const full = name.startsWith('heartbeat.') ? name : `heartbeat.${name}`;
+    if (!known.includes(full)) {
+      throw new Error(
+        `HB_WEBHOOK_EVENTS: unknown event ${name}, expected some of ${known.map((k) => k.replace('heartbeat.', '')).join(', ')}`,
+      );
+    }
+  }
+  return urls.map((url) => ({ url, secret, events }));
+}
+
 /**
  * Heartbeat options from `HB_*` variables, as text (trimmed; empty means unset): the module's
  * `resolveHeartbeatOptions` converts and validates them, by the same rules as any configuration.
@@ -121,6 +175,8 @@ export function heartbeatOptionsFromEnv(env: Env): HeartbeatOptionsFromEnv {
   if (env.HB_CORS_ORIGIN !== undefined) {
     options.corsOrigin = env.HB_CORS_ORIGIN.trim() || false;
   }
+  options.auth = authFromEnv(env);
+  options.webhooks = webhooksFromEnv(env);
   return options as HeartbeatOptionsFromEnv;
 }
 
@@ -146,12 +202,50 @@ function describeByVariable(env: Env) {
 export function loadAppConfig(env: Env): AppConfig {
   return {
     ...resolveListenAddress(env),
-    heartbeat: resolveHeartbeatOptions(heartbeatOptionsFromEnv(env), {
-      describe: describeByVariable(env),
-    }),
+    heartbeat: byVariable(() =>
+      resolveHeartbeatOptions(heartbeatOptionsFromEnv(env), {
+        describe: describeByVariable(env),
+      }),
+    ),
     adapter: adapterFromEnv(env),
     ...redisFromEnv(env),
+    shutdownTimeoutMs: shutdownTimeoutFromEnv(env),
   };
+}
+
+/**
+ * Token and webhook entries are named by position in their option (`auth.read[1]`, never by
+ * value: a token must not reach a log); here, by the variable and entry to fix.
+ */
+function byVariable<T>(resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (!(error instanceof Error)) throw error;
+    error.message = error.message
+      .replace(
+        /\bauth\.(ping|read|admin)\[(\d+)\]/,
+        (_, kind: string, i: string) =>
+          `HB_${kind.toUpperCase()}_TOKENS entry ${Number(i) + 1}`,
+      )
+      .replace(
+        /\bwebhooks\[(\d+)\]\.url/,
+        (_, i: string) => `HB_WEBHOOK_URLS entry ${Number(i) + 1}`,
+      );
+    throw error;
+  }
+}
+
+/** `HB_SHUTDOWN_TIMEOUT_MS`: a whole number of milliseconds, 0 or more. */
+function shutdownTimeoutFromEnv(env: Env): number {
+  const raw = env.HB_SHUTDOWN_TIMEOUT_MS?.trim();
+  if (!raw) return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new Error(
+      `HB_SHUTDOWN_TIMEOUT_MS=${raw} is not a whole number of milliseconds (0 or more)`,
+    );
+  }
+  return Number(raw);
 }
 
 function adapterFromEnv(env: Env): AppConfig['adapter'] {

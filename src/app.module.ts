@@ -1,7 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { loadAppConfig, type AppConfig } from './app.config.js';
-import { HeartbeatModule, type HeartbeatStore } from './heartbeat/index.js';
+import {
+  HeartbeatModule,
+  type HeartbeatEventClaims,
+  type HeartbeatStore,
+} from './heartbeat/index.js';
 import { MetricsController } from './metrics.controller.js';
 
 /**
@@ -28,6 +32,18 @@ async function createStore(
   return new RedisHeartbeatStore({ url: config.redis.url, keyPrefix, logger });
 }
 
+/**
+ * With webhooks on Redis, several replicas may see one event: the first to claim it in Redis
+ * delivers it.
+ */
+async function createClaims(
+  config: AppConfig,
+): Promise<HeartbeatEventClaims | undefined> {
+  if (!config.redis || config.heartbeat.webhooks.length === 0) return undefined;
+  const { RedisEventClaims } = await import('./heartbeat/redis/index.js');
+  return new RedisEventClaims(config.redis);
+}
+
 function redactPassword(url: string): string {
   return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
@@ -42,7 +58,11 @@ function redactPassword(url: string): string {
     HeartbeatModule.forRootAsync({
       useFactory: async () => {
         const config = loadAppConfig(process.env);
-        return { ...config.heartbeat, store: await createStore(config) };
+        return {
+          ...config.heartbeat,
+          store: await createStore(config),
+          webhookClaims: await createClaims(config),
+        };
       },
       // The front door (app.setup.ts) answers the protocol and monitoring routes.
       protocol: false,

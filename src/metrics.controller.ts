@@ -4,10 +4,15 @@ import {
   Logger,
   NotFoundException,
   Res,
+  UseGuards,
   type OnModuleInit,
 } from '@nestjs/common';
 import type { Registry } from 'prom-client';
-import { HeartbeatRegistry } from './heartbeat/index.js';
+import {
+  HeartbeatAccessGuard,
+  HeartbeatRegistry,
+  HeartbeatWebhookDispatcher,
+} from './heartbeat/index.js';
 
 interface MetricsReply {
   header(name: string, value: string): MetricsReply;
@@ -16,13 +21,18 @@ interface MetricsReply {
 
 /**
  * `GET /metrics` of the standalone server: the heartbeat metrics plus Node process metrics, in
- * the Prometheus text format. prom-client is loaded only here, and only if installed.
+ * the Prometheus text format (a read token when `HB_READ_TOKENS` is set). prom-client is loaded
+ * only here, and only if installed.
  */
 @Controller()
+@UseGuards(HeartbeatAccessGuard)
 export class MetricsController implements OnModuleInit {
   private register?: Registry;
 
-  constructor(private readonly heartbeats: HeartbeatRegistry) {}
+  constructor(
+    private readonly heartbeats: HeartbeatRegistry,
+    private readonly webhooks: HeartbeatWebhookDispatcher,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     try {
@@ -31,7 +41,10 @@ export class MetricsController implements OnModuleInit {
         await import('./heartbeat/metrics/index.js');
       const register = new prom.Registry();
       prom.collectDefaultMetrics({ register });
-      registerHeartbeatMetrics(this.heartbeats, { register });
+      registerHeartbeatMetrics(this.heartbeats, {
+        register,
+        webhooks: this.webhooks,
+      });
       this.register = register;
     } catch (error) {
       new Logger('Heartbeat').warn(`/metrics disabled: ${String(error)}`);

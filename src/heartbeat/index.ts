@@ -36,7 +36,16 @@ export {
   type HeartbeatAppListQuery,
   type HeartbeatAppListView,
   type HeartbeatAppView,
+  type HeartbeatRemovedView,
 } from './nest/controllers/heartbeat-api.controller.js';
+export {
+  HeartbeatWebhooksController,
+  type HeartbeatDeliveriesView,
+} from './nest/controllers/heartbeat-webhooks.controller.js';
+export {
+  HeartbeatAccessGuard,
+  RequireHeartbeatAccess,
+} from './nest/heartbeat-access.guard.js';
 
 // The engine.
 export {
@@ -50,6 +59,18 @@ export {
   type HeartbeatWalkOptions,
 } from './engine/heartbeat-registry.js';
 export type { HeartbeatEventEmitter } from './engine/heartbeat-event.tracker.js';
+export {
+  HeartbeatAccessControl,
+  type HeartbeatAccessGrant,
+  type HeartbeatAccessRefusals,
+} from './engine/heartbeat-access.js';
+export {
+  HeartbeatWebhookDispatcher,
+  type HeartbeatWebhookCounters,
+  type HeartbeatWebhookDelivery,
+  type HeartbeatWebhookDispatcherDependencies,
+  type HeartbeatWebhookPayload,
+} from './engine/heartbeat-webhook.dispatcher.js';
 export {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
@@ -67,7 +88,12 @@ export {
 
 // The framework-free HTTP face, for node:http servers of your own.
 export {
+  authorizeHeartbeatRequest,
+  HEARTBEAT_AUTH_CHALLENGE,
+  answerClientErrors,
   HeartbeatHttpHandler,
+  redactHeartbeatUrl,
+  type HeartbeatAuthorizeOptions,
   type HeartbeatHttpAnswer,
   type HeartbeatHttpHandlerOptions,
   type HeartbeatHttpRequest,
@@ -88,6 +114,7 @@ export {
   resolveHeartbeatOptions,
   stateAt,
   stateDeadlines,
+  type HeartbeatAccessKind,
   type HeartbeatAppStatus,
   type HeartbeatDeadlines,
   type HeartbeatCommand,

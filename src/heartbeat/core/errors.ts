@@ -2,12 +2,19 @@ import { HeartbeatMessages } from './messages.js';
 
 /**
  * Why a heartbeat operation was refused. Adapters map the kind to a transport status:
- * `invalid` → 400, `method` → 405, `too-large` → 413, `capacity` and `unavailable` → 503.
+ * `invalid` → 400, `unauthorized` → 401, `forbidden` → 403, `method` → 405, `too-large` → 413,
+ * `capacity` and `unavailable` → 503.
  *
  * @publicApi
  */
 export type HeartbeatErrorKind =
-  'invalid' | 'method' | 'too-large' | 'capacity' | 'unavailable';
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'method'
+  | 'too-large'
+  | 'capacity'
+  | 'unavailable';
 
 /**
  * A typed, framework-free error raised by the heartbeat core, registry and stores.
@@ -43,6 +50,8 @@ export interface HeartbeatErrorResponse {
 
 const STATUS_BY_KIND: Record<HeartbeatErrorKind, number> = {
   invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
   method: 405,
   'too-large': 413,
   capacity: 503,
@@ -110,9 +119,11 @@ export function errorResponse(
   }
   const status = httpStatusOf(error);
   if (status === 413) {
+    // A host's body parser refuses by its own limit (body-parser says which); ours otherwise.
+    const { limit } = error as { limit?: unknown };
     return {
       status,
-      body: `ERROR: ${HeartbeatMessages.bodyTooLarge(limits.maxBodyBytes)}`,
+      body: `ERROR: ${HeartbeatMessages.bodyTooLarge(typeof limit === 'number' ? limit : limits.maxBodyBytes)}`,
     };
   }
   if (status === 400 && isBodySyntaxError(error)) {

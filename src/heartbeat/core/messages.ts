@@ -10,6 +10,10 @@ export const HeartbeatMessages = {
   appIdTooLong: (length: number, max: number) =>
     `appid is ${length} characters long, the limit is ${max}`,
   appIdControlCharacter: () => 'appid contains a control character',
+  appIdFormatCharacter: (codePoint: string) =>
+    `appid contains an invisible format character (${codePoint})`,
+  appIdNotWellFormed: (codePoint: string) =>
+    `appid is not well-formed Unicode (lone surrogate ${codePoint})`,
   appIdNotString: () => 'appid must be a string',
   invalidTimeout: (raw: string) =>
     `TIMEOUT must be a non-negative integer number of milliseconds, got [${printable(raw)}]`,
@@ -39,6 +43,43 @@ export const HeartbeatMessages = {
   /** Each argument names a threshold option and its value, as `invalidOption` does. */
   unorderedThresholds: (warn: string, crit: string, drop: string) =>
     `heartbeat thresholds must satisfy 0 < warn < crit <= drop, got ${warn} ${crit} ${drop}`,
+  missingToken: () => 'missing or invalid token',
+  wrongTokenKind: (kind: 'ping' | 'read' | 'admin') =>
+    `this token may not ${ACCESS_VERBS[kind]}`,
+  outsideTokenPrefix: (appId: string, prefix: string) =>
+    `this token may only use appids starting with [${printable(prefix)}], not [${printable(appId)}]`,
+  tokenQuotaReached: (max: number) =>
+    `this token already holds ${max} applications, its limit; new IDs are refused`,
+  invalidToken: (where: string) =>
+    `invalid heartbeat option ${where}: a token is 1 to 256 characters of A-Z a-z 0-9 . _ ~ + = -`,
+  invalidPingToken: (where: string) =>
+    `invalid heartbeat option ${where}: expected token, token:prefix, token:prefix:maxApps or { token, prefix, maxApps }`,
+  invalidTokenQuota: (where: string) =>
+    `invalid heartbeat option ${where}: maxApps must be an integer >= 1`,
+  repeatedToken: (where: string) =>
+    `invalid heartbeat option ${where}: this token is already given (each token belongs to one kind, once)`,
+  openAccess: (address: string, kinds: readonly string[]) =>
+    `listening on ${address} with open access: anyone who can reach it may ${kinds.map((kind) => ACCESS_VERBS[kind as keyof typeof ACCESS_VERBS]).join(', ')}; set HB_PING_TOKENS, HB_READ_TOKENS and HB_ADMIN_TOKENS (option auth) to require tokens`,
+  invalidWebhookUrl: (where: string) =>
+    `invalid heartbeat option ${where}.url: expected an http:// or https:// URL`,
+  unknownWebhookEvent: (name: string, known: readonly string[]) =>
+    `invalid heartbeat option webhooks: unknown event [${printable(name)}], expected one of ${known.join(', ')}`,
+  webhookFailed: (
+    url: string,
+    event: string,
+    appId: string,
+    attempts: number,
+    error: string,
+  ) =>
+    `webhook to ${url} gave up on ${event} of [${printable(appId)}] after ${attempts} attempts: ${printable(error, 200)}`,
+  webhookQueueFull: (size: number) =>
+    `webhook queue full (${size} deliveries): dropping the oldest until receivers catch up`,
+  webhookQueueRecovered: (dropped: number) =>
+    `webhook queue has room again; ${dropped} deliveries were dropped while it was full`,
+  webhookClaimFailed: (error: string) =>
+    `cannot claim a webhook event, delivering it anyway: ${printable(error, 200)}`,
+  webhooksAbandoned: (count: number) =>
+    `${count} webhook deliveries still queued at shutdown were dropped`,
   secondRoot: () =>
     'HeartbeatModule.forRoot() is imported twice in one application: import it once, then share it ' +
     'with isGlobal: true, or from a module of yours that imports forRoot() and exports HeartbeatModule',
@@ -46,9 +87,22 @@ export const HeartbeatMessages = {
     'HeartbeatModule needs SchedulerRegistry: import ScheduleModule.forRoot() once in your root module',
 } as const;
 
-/** Keeps echoed client input on one line and short. */
+/** What each kind of token allows, for refusals and warnings. */
+const ACCESS_VERBS = {
+  ping: 'register, ping and deregister applications',
+  read: 'read the registry',
+  admin: 'administer the registry',
+} as const;
+
+/**
+ * Keeps echoed client input on one line, short and visible: controls, format characters and lone
+ * surrogates become `?`.
+ */
 export function printable(value: string, max = 64): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const clean = value.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu,
+    '?',
+  );
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

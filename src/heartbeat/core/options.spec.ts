@@ -58,8 +58,26 @@ describe('resolveHeartbeatOptions', () => {
     [{ pageSize: 200, maxPageSize: 100 }, 'pageSize=200: expected at most'],
     [{ readBatchSize: 0 }, 'readBatchSize=0'],
     [{ maxPageScan: 0.5 }, 'maxPageScan=0.5'],
+    [{ webhookTimeoutMs: 0 }, 'webhookTimeoutMs=0: expected an integer >= 1'],
+    [{ webhookQueueSize: 0 }, 'webhookQueueSize=0'],
+    [{ webhookConcurrency: 0 }, 'webhookConcurrency=0'],
+    [{ webhookRetryDelayMs: -1 }, 'webhookRetryDelayMs=-1'],
+    [{ auth: { read: ['a b'] } }, 'auth.read[0]: a token is'],
+    [{ webhooks: [{ url: 'x' }] }, 'webhooks[0].url'],
   ])('refuses %j', (raw, message) => {
     expect(() => resolveHeartbeatOptions(raw)).toThrow(message);
+  });
+
+  it('resolves auth and webhooks, and resolving again changes nothing', () => {
+    const once = resolveHeartbeatOptions({
+      auth: { ping: ['p:kiosk-:3'], admin: ['a'] },
+      webhooks: [{ url: 'http://hooks.test/', events: ['dropped'] }],
+    });
+    expect(once.auth.ping).toEqual([
+      { token: 'p', prefix: 'kiosk-', maxApps: 3 },
+    ]);
+    expect(once.webhooks[0]!.events).toEqual(['heartbeat.dropped']);
+    expect(resolveHeartbeatOptions(once)).toEqual(once);
   });
 
   it('accepts crit == drop', () => {
@@ -84,8 +102,12 @@ describe('resolveHeartbeatOptions', () => {
         critThreshold: 4,
         dropThreshold: 8.25,
       });
-      const { corsOrigin, ...numeric } = options;
+      const { corsOrigin, auth, webhooks, ...numeric } = options;
       expect(corsOrigin).toBe('*');
+      expect({ auth, webhooks }).toEqual({
+        auth: { ping: [], read: [], admin: [] },
+        webhooks: [],
+      });
       for (const value of Object.values(numeric)) {
         expect(typeof value).toBe('number');
       }

@@ -2,7 +2,9 @@ import type {
   HeartbeatModuleOptions,
   ResolvedHeartbeatOptions,
 } from '../interfaces/heartbeat-module-options.interface.js';
+import { OPEN_AUTH, resolveHeartbeatAuth } from './access.js';
 import { HeartbeatMessages } from './messages.js';
+import { resolveHeartbeatWebhooks } from './webhooks.js';
 
 /**
  * The one place where option defaults live.
@@ -26,6 +28,14 @@ export const HEARTBEAT_DEFAULTS = {
   maxTimeoutMs: 86_400_000,
   maxBodyBytes: 16_384,
   corsOrigin: '*',
+  auth: OPEN_AUTH,
+  webhooks: Object.freeze([]),
+  webhookTimeoutMs: 5000,
+  webhookMaxAttempts: 5,
+  webhookRetryDelayMs: 1000,
+  webhookQueueSize: 1000,
+  webhookConcurrency: 4,
+  webhookHistorySize: 100,
 } as const satisfies ResolvedHeartbeatOptions;
 
 type NumericOption = Exclude<
@@ -56,6 +66,12 @@ const INTEGER_MINIMUMS: Record<
   maxAppIdLength: 1,
   maxTimeoutMs: 0,
   maxBodyBytes: 64,
+  webhookTimeoutMs: 1,
+  webhookMaxAttempts: 1,
+  webhookRetryDelayMs: 0,
+  webhookQueueSize: 1,
+  webhookConcurrency: 1,
+  webhookHistorySize: 0,
 };
 
 /** Threshold options, which take fractions (`2.5`). */
@@ -193,5 +209,9 @@ export function resolveHeartbeatOptions(
       ),
     );
   }
-  return Object.freeze(options as unknown as ResolvedHeartbeatOptions);
+  return Object.freeze({
+    ...(options as unknown as ResolvedHeartbeatOptions),
+    auth: resolveHeartbeatAuth(defined.auth),
+    webhooks: resolveHeartbeatWebhooks(defined.webhooks),
+  });
 }

@@ -34,6 +34,10 @@ export interface HeartbeatRecordReader {
     now: number,
     limit: number,
   ) => Promise<HeartbeatStoreStateChange[]>;
+  /** The time the store refused heartbeats since `lastSeen`: not counted as lateness. */
+  credit(lastSeen: number, now: number): number;
+  /** `now` in recorded time, the time axis of stored deadlines (see the outage ledger). */
+  recordedTime(now: number): number;
 }
 
 /** Lets other work run between two store reads of a long walk. */
@@ -121,6 +125,7 @@ export class HeartbeatEventTracker {
           0,
           record.lastSeen,
           record.lastSeen,
+          record.delayMs,
         ),
       );
     }
@@ -154,19 +159,21 @@ export class HeartbeatEventTracker {
     if (this.reader.takeStateChanges) {
       if (!this.watching) return;
       const changes = await this.reader.takeStateChanges(
-        this.watchingSince,
-        now,
+        this.reader.recordedTime(this.watchingSince),
+        this.reader.recordedTime(now),
         this.options.sweepBatchSize,
       );
       for (const { record, from, to } of changes) {
+        const credit = this.reader.credit(record.lastSeen, now);
         this.emit(
           new HeartbeatStateChangedEvent(
             record.appId,
             from,
             to,
-            overdueRatio(record, now),
+            overdueRatio(record, now - credit),
             now,
             record.lastSeen,
+            record.delayMs,
           ),
         );
       }
@@ -183,7 +190,9 @@ export class HeartbeatEventTracker {
       due.map((appId) => this.reader.get(appId)),
     );
     for (const [i, appId] of due.entries()) {
-      for (const change of this.watcher.advance(appId, records[i], now)) {
+      const record = records[i];
+      const credit = record ? this.reader.credit(record.lastSeen, now) : 0;
+      for (const change of this.watcher.advance(appId, record, now, credit)) {
         this.emit(
           new HeartbeatStateChangedEvent(
             appId,
@@ -192,6 +201,7 @@ export class HeartbeatEventTracker {
             change.od,
             now,
             change.lastSeen,
+            change.delayMs,
           ),
         );
       }
@@ -220,7 +230,13 @@ export class HeartbeatEventTracker {
     let cursor: string | undefined;
     do {
       const page = await this.reader.page(cursor, this.options.readBatchSize);
-      for (const record of page.records) this.watcher.seed(record, since);
+      for (const record of page.records) {
+        this.watcher.seed(
+          record,
+          since,
+          this.reader.credit(record.lastSeen, since),
+        );
+      }
       cursor = page.next;
       if (cursor !== undefined) await yieldToEventLoop();
     } while (cursor !== undefined);

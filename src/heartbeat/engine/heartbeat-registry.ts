@@ -12,6 +12,8 @@ import { resolveHeartbeatOptions } from '../core/options.js';
 import { validateAppId, validateTimeout } from '../core/protocol.js';
 import {
   evaluateRecord,
+  overdueRatio,
+  stateAt,
   stateDeadlines,
   type HeartbeatAppStatus,
   type HeartbeatState,
@@ -27,12 +29,14 @@ import type {
   HeartbeatStore,
 } from '../interfaces/heartbeat-store.interface.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
+import { HeartbeatAccessControl } from './heartbeat-access.js';
 import {
   HeartbeatEventTracker,
   type HeartbeatEventEmitter,
 } from './heartbeat-event.tracker.js';
 import { resolveHeartbeatClock } from './heartbeat.clock.js';
 import type { HeartbeatEvent } from './heartbeat.events.js';
+import { HeartbeatOutageLedger } from './heartbeat-outage.ledger.js';
 import {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
@@ -135,6 +139,12 @@ export interface HeartbeatRegistryDependencies {
  */
 export class HeartbeatRegistry {
   private readonly tracker: HeartbeatEventTracker;
+  /** When the store refused heartbeats: lateness is not counted for that time. */
+  private readonly outages = new HeartbeatOutageLedger();
+  /** The longest a record can live without a heartbeat: how long an outage is remembered. */
+  private readonly outageHorizonMs: number;
+  /** A store that throws its own errors (not `HeartbeatError`s) is logged once per outage. */
+  private storeFailing = false;
 
   /** Totals since start (read-only for callers). */
   readonly counters: Readonly<HeartbeatCounters> = {
@@ -152,6 +162,12 @@ export class HeartbeatRegistry {
    */
   readonly events$: Observable<HeartbeatEvent>;
 
+  /**
+   * Who may do what (the `auth` option), for every face to check requests against, and its
+   * refusal counts.
+   */
+  readonly access: HeartbeatAccessControl;
+
   constructor(
     readonly options: ResolvedHeartbeatOptions,
     private readonly store: HeartbeatStore,
@@ -168,11 +184,19 @@ export class HeartbeatRegistry {
           ? (since, now, limit) =>
               this.call(() => store.takeStateChanges!(since, now, limit))
           : undefined,
+        credit: (lastSeen, now) => this.outages.credit(lastSeen, now),
+        recordedTime: (now) => this.outages.recordedTime(now),
       },
       logger,
       () => this.clock.now(),
     );
     this.events$ = this.tracker.events$;
+    this.access = new HeartbeatAccessControl(
+      options.auth,
+      async (appId) => (await this.get(appId)) !== undefined,
+    );
+    this.outageHorizonMs =
+      options.dropThreshold * (options.maxTimeoutMs + options.toleranceMs);
   }
 
   /**
@@ -212,17 +236,21 @@ export class HeartbeatRegistry {
   /** Removes an application; resolves `false` when it was not known. */
   async deregister(appId: string): Promise<boolean> {
     const id = this.checkAppId(appId);
-    const removed = await this.call(() => this.store.remove(id));
-    this.tracker.removed(id, removed, this.clock.now());
+    const now = this.clock.now();
+    const removed = await this.write(now, () => this.store.remove(id));
+    this.tracker.removed(id, removed, now);
     this.count('dones');
     return removed;
   }
 
-  /** The live status of one application, or `undefined` when unknown or dropped. */
+  /**
+   * The live status of one application, or `undefined` when unknown or dropped. Lateness does
+   * not count the time the store refused heartbeats (see {@link HeartbeatRegistry.storeRefusing}).
+   */
   async get(appId: string): Promise<HeartbeatAppStatus | undefined> {
     const id = this.checkAppId(appId);
     const record = await this.call(() => this.store.get(id));
-    return record && evaluateRecord(record, this.clock.now());
+    return record && this.evaluate(record, this.clock.now());
   }
 
   /**
@@ -234,7 +262,7 @@ export class HeartbeatRegistry {
    * const { total, CRITICAL } = await registry.counts();
    */
   async counts(): Promise<HeartbeatCounts> {
-    const now = this.clock.now();
+    const now = this.outages.recordedTime(this.clock.now());
     return this.call(() => this.store.counts(now));
   }
 
@@ -255,11 +283,15 @@ export class HeartbeatRegistry {
     const count = this.checkLimit(limit);
     const now = this.clock.now();
     const records = await this.call(() =>
-      this.store.mostOverdue(now, count, options.state),
+      this.store.mostOverdue(
+        this.outages.recordedTime(now),
+        count,
+        options.state,
+      ),
     );
     const live: HeartbeatAppStatus[] = [];
     for (const record of records) {
-      const status = evaluateRecord(record, now);
+      const status = this.evaluate(record, now);
       if (status) live.push(status);
     }
     return live;
@@ -323,7 +355,7 @@ export class HeartbeatRegistry {
     }
     let cursor: string | undefined;
     do {
-      const now = this.clock.now();
+      const now = this.outages.recordedTime(this.clock.now());
       const page = await this.call(() =>
         store.pageIds!(cursor, this.options.readBatchSize, now),
       );
@@ -344,13 +376,29 @@ export class HeartbeatRegistry {
   }
 
   /**
+   * Whether the store is refusing to record heartbeats: since a write failed (Redis out of
+   * memory, a read-only replica, Redis unreachable) and until one succeeds again. Meanwhile
+   * `status()` answers `UNKNOWN - heartbeat store unavailable`, and afterwards no application is
+   * judged late for that time: lateness is measured only over the time heartbeats could be
+   * recorded.
+   */
+  get storeRefusing(): boolean {
+    return this.outages.open;
+  }
+
+  /**
    * The Nagios status line: of one application when `appId` is given, otherwise of the host
    * (none, exactly one, or several applications, naming at most `maxListedIds` of them). It
    * reads the counts and at most `maxListedIds` records, never the whole registry. While the
-   * store is unreachable: `UNKNOWN - heartbeat store unavailable`.
+   * store cannot be read, or cannot record heartbeats even though it can be read:
+   * `UNKNOWN - heartbeat store unavailable`, since judging lateness then would report every
+   * application late.
    */
   async status(appId?: string): Promise<string> {
     try {
+      if (this.outages.open && !(await this.storeWritableAgain())) {
+        return STORE_UNAVAILABLE_LINE;
+      }
       if (appId === undefined) return await this.hostStatus();
       const status = await this.get(appId);
       return status
@@ -377,8 +425,14 @@ export class HeartbeatRegistry {
    */
   async sweep(): Promise<HeartbeatRecord[]> {
     const now = this.clock.now();
-    const dropped = await this.call(() =>
-      this.store.removeExpired(now, this.options.sweepBatchSize),
+    if (this.outages.open) await this.storeWritableAgain();
+    this.outages.forget(now, this.outageHorizonMs);
+    // Deadlines are stored in recorded time (see `evaluate`): what is past it has expired.
+    const dropped = await this.write(now, () =>
+      this.store.removeExpired(
+        this.outages.recordedTime(now),
+        this.options.sweepBatchSize,
+      ),
     );
     for (const record of dropped) this.reportDrop(record, now);
     await this.tracker.check(now);
@@ -447,7 +501,7 @@ export class HeartbeatRegistry {
     ) {
       return undefined;
     }
-    const status = evaluateRecord(record, now);
+    const status = this.evaluate(record, now);
     if (!status) return undefined;
     return filter.state === undefined || status.state === filter.state
       ? status
@@ -481,14 +535,18 @@ export class HeartbeatRegistry {
       validateTimeout(timeoutMs, this.options.maxTimeoutMs) +
       this.options.toleranceMs;
     const now = this.clock.now();
-    const result = await this.call(() =>
+    const result = await this.write(now, () =>
       this.store.upsert(
         {
           appId: id,
           lastSeen: now,
           delayMs,
           registeredAt: now,
-          ...stateDeadlines(now, delayMs, this.options),
+          ...stateDeadlines(
+            this.outages.recordedTime(now),
+            delayMs,
+            this.options,
+          ),
         },
         this.options.maxApps,
       ),
@@ -499,8 +557,18 @@ export class HeartbeatRegistry {
         HeartbeatMessages.appLimitReached(this.options.maxApps),
       );
     }
-    if (result.dropped) this.reportDrop(result.dropped, now);
-    const created = result.status === 'created';
+    // A stored heartbeat is the proof that heartbeats are recorded again.
+    this.recorded(now);
+    // The store replaced a record it judged past its drop deadline by the wall clock; with the
+    // refused time credited it may still have been alive, and then this is an ordinary
+    // heartbeat, not a drop and a comeback.
+    const dropped =
+      result.dropped && this.evaluate(result.dropped, now) === undefined
+        ? result.dropped
+        : undefined;
+    if (dropped) this.reportDrop(dropped, now);
+    const created =
+      result.status === 'created' && (!result.dropped || dropped !== undefined);
     this.tracker.beat(result.record, created, result.recovered);
     this.count(counter);
     return { appId: id, delayMs, created };
@@ -522,17 +590,102 @@ export class HeartbeatRegistry {
     return validateAppId(appId, this.options.maxAppIdLength);
   }
 
-  /** Store failures other than our own typed errors become `unavailable` (503). */
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
+  /**
+   * A record evaluated at `now`, not counting the time the store refused heartbeats. Deadlines
+   * are written in recorded time (`now` minus all the refused time the ledger knows of, the
+   * same as wall time while no outage happened), so the state is a plain comparison with the
+   * recorded `now`, the same comparison the stores' indexes make; `od` credits the refused time
+   * since the record's heartbeat; deadlines are given back in wall time, as they will be if no
+   * more heartbeats are refused.
+   */
+  private evaluate(
+    record: HeartbeatRecord,
+    now: number,
+  ): HeartbeatAppStatus | undefined {
+    const recordedNow = this.outages.recordedTime(now);
+    if (recordedNow === now) return evaluateRecord(record, now);
+    const state = stateAt(record, recordedNow);
+    if (state === undefined) return undefined;
+    const shift = now - recordedNow;
+    return {
+      appId: record.appId,
+      lastSeen: record.lastSeen,
+      delayMs: record.delayMs,
+      registeredAt: record.registeredAt,
+      warnAt: record.warnAt + shift,
+      critAt: record.critAt + shift,
+      expiresAt: record.expiresAt + shift,
+      od: overdueRatio(record, now - this.outages.credit(record.lastSeen, now)),
+      state,
+    };
+  }
+
+  /** A store write: when it is refused, heartbeats are not being recorded from `now` on. */
+  private async write<T>(now: number, operation: () => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return await this.call(operation);
+    } catch (error) {
+      if (isHeartbeatError(error) && error.kind === 'unavailable') {
+        if (this.outages.begin(now)) {
+          this.logger.debug?.(
+            'heartbeat store refused a write: /status answers UNKNOWN until heartbeats are recorded again',
+          );
+        }
+      }
+      throw error;
+    }
+  }
+
+  /** Heartbeats are recorded again: the refused time becomes credit. */
+  private recorded(now: number): void {
+    const refusedMs = this.outages.end(now);
+    if (refusedMs !== undefined) {
+      this.logger.debug?.(
+        `heartbeat store records heartbeats again; ${refusedMs} ms of refused heartbeats are not counted as lateness`,
+      );
+    }
+  }
+
+  /**
+   * Asks the store whether it can record heartbeats again (stores that can tell without
+   * writing, like Redis), so recovery does not wait for the next client's heartbeat.
+   */
+  private async storeWritableAgain(): Promise<boolean> {
+    if (!this.store.checkWritable) return false;
+    try {
+      await this.call(() => this.store.checkWritable!());
+    } catch {
+      return false;
+    }
+    this.recorded(this.clock.now());
+    return true;
+  }
+
+  /**
+   * Store failures other than our own typed errors become `unavailable` (503); such a store is
+   * logged once when it starts failing and once when it answers again, not once per request.
+   */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await operation();
     } catch (error) {
       if (isHeartbeatError(error)) throw error;
-      this.logger.error(`heartbeat store failed: ${String(error)}`);
+      if (!this.storeFailing) {
+        this.storeFailing = true;
+        this.logger.error(
+          `heartbeat store failed: ${String(error)}; answering 503 until it answers again`,
+        );
+      }
       throw new HeartbeatError(
         'unavailable',
         HeartbeatMessages.storeUnavailable(),
       );
     }
+    if (this.storeFailing) {
+      this.storeFailing = false;
+      this.logger.log('heartbeat store answers again');
+    }
+    return result;
   }
 }

@@ -1,7 +1,6 @@
 import {
   overdueRatio,
-  stateAt,
-  stateDeadlines,
+  stateOf,
   type HeartbeatState,
   type HeartbeatThresholds,
 } from '../core/status.js';
@@ -16,6 +15,7 @@ export interface HeartbeatTransition {
   readonly to: HeartbeatState;
   readonly od: number;
   readonly lastSeen: number;
+  readonly delayMs: number;
 }
 
 const STATES: readonly HeartbeatState[] = ['OK', 'WARNING', 'CRITICAL'];
@@ -66,6 +66,7 @@ export class HeartbeatStateWatcher {
           to: 'OK',
           od: 0,
           lastSeen: record.lastSeen,
+          delayMs: record.delayMs,
         };
   }
 
@@ -73,12 +74,14 @@ export class HeartbeatStateWatcher {
    * Starts watching an app found in the store (it was there before anyone listened, or another
    * replica registered it). Its present state is the baseline: what happened before is not
    * reported. An app already watched is left as it is, since what the watcher knows is newer.
+   * `creditMs` is the time the store refused heartbeats since the record's last one.
    */
-  seed(record: HeartbeatRecord, now: number): void {
+  seed(record: HeartbeatRecord, now: number, creditMs = 0): void {
     if (this.index.slotOf(record.appId) !== undefined) return;
     const slot = this.index.add(record.appId);
-    this.state[slot] = this.targetOf(record, now);
-    this.lastSeen[slot] = record.lastSeen;
+    const seen = record.lastSeen + creditMs;
+    this.state[slot] = this.targetOf(seen, record.delayMs, now);
+    this.lastSeen[slot] = seen;
     this.delayMs[slot] = record.delayMs;
     this.due.push(slot, this.nextLook(slot));
   }
@@ -100,11 +103,14 @@ export class HeartbeatStateWatcher {
    * Brings one app up to date with its stored record at `now` and returns every transition
    * passed since the last report, in order (OK -> WARNING -> CRITICAL when a tick came late).
    * A record refreshed by a heartbeat another replica received comes back to OK in one step.
+   * `creditMs` is the time the store refused heartbeats since the record's last one: the watcher
+   * schedules and judges by the credited last-seen time, and reports the true one.
    */
   advance(
     appId: string,
     record: HeartbeatRecord | undefined,
     now: number,
+    creditMs = 0,
   ): HeartbeatTransition[] {
     const slot = this.index.slotOf(appId);
     if (slot === undefined) return [];
@@ -112,15 +118,16 @@ export class HeartbeatStateWatcher {
       this.forget(appId); // removed elsewhere; its drop or goodbye is reported where it happened
       return [];
     }
-    if (record.lastSeen < this.lastSeen[slot]!) {
+    const seen = record.lastSeen + creditMs;
+    if (seen < this.lastSeen[slot]!) {
       // Read before a heartbeat that beat() has already applied: nothing to report from it.
       this.due.update(slot, this.nextLook(slot));
       return [];
     }
-    this.lastSeen[slot] = record.lastSeen;
+    this.lastSeen[slot] = seen;
     this.delayMs[slot] = record.delayMs;
-    const od = overdueRatio(record, now);
-    const target = this.targetOf(record, now);
+    const od = overdueRatio({ lastSeen: seen, delayMs: record.delayMs }, now);
+    const target = this.targetOf(seen, record.delayMs, now);
     const transitions: HeartbeatTransition[] = [];
     const report = (to: number) => {
       transitions.push({
@@ -129,6 +136,7 @@ export class HeartbeatStateWatcher {
         to: STATES[to]!,
         od,
         lastSeen: record.lastSeen,
+        delayMs: record.delayMs,
       });
       this.state[slot] = to;
     };
@@ -149,18 +157,20 @@ export class HeartbeatStateWatcher {
    * deadline while CRITICAL (by then the record is gone, or was refreshed elsewhere).
    */
   private nextLook(slot: number): number {
-    const deadlines = stateDeadlines(
-      this.lastSeen[slot]!,
-      this.delayMs[slot]!,
-      this.thresholds,
-    );
-    return [deadlines.warnAt, deadlines.critAt, deadlines.expiresAt][
+    const { warnThreshold, critThreshold, dropThreshold } = this.thresholds;
+    const ratio = [warnThreshold, critThreshold, dropThreshold][
       this.state[slot]!
     ]!;
+    return this.lastSeen[slot]! + this.delayMs[slot]! * ratio;
   }
 
-  /** Index into STATES of the state of `record` at `now`; past the drop deadline is CRITICAL. */
-  private targetOf(record: HeartbeatRecord, now: number): number {
-    return STATES.indexOf(stateAt(record, now) ?? 'CRITICAL');
+  /** Index into STATES of the state at `now`; past the drop deadline is CRITICAL. */
+  private targetOf(lastSeen: number, delayMs: number, now: number): number {
+    const od = overdueRatio({ lastSeen, delayMs }, now);
+    return STATES.indexOf(
+      od >= this.thresholds.dropThreshold
+        ? 'CRITICAL'
+        : stateOf(od, this.thresholds),
+    );
   }
 }

@@ -47,6 +47,8 @@ export class HeartbeatStateChangedEvent {
     readonly at: number,
     /** The last heartbeat (epoch milliseconds). */
     readonly lastSeen: number,
+    /** `T`, the delay the last heartbeat promised. */
+    readonly delayMs: number,
   ) {}
 }
 

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { HeartbeatSweepLoop } from '../engine/heartbeat-sweep.loop.js';
+import { HeartbeatWebhookDispatcher } from '../engine/heartbeat-webhook.dispatcher.js';
+import { systemClock } from '../engine/heartbeat.clock.js';
 import {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
@@ -15,7 +17,8 @@ import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-module-opti
 export interface HeartbeatMiddlewareOptions extends HeartbeatModuleOptions {
   /**
    * Match a route as the last path segment under any prefix below the mount path
-   * (`/hb/a/b/hb_ping`); off, only `<mount>/hb_ping` and the like.
+   * (`/hb/a/b/hb_ping`); off, only `<mount>/hb_ping` and the like, and `<mount>/<token>/hb_ping`
+   * when that segment is one of the configured tokens (see `auth`).
    * @default false
    */
   anyPrefix?: boolean;
@@ -37,7 +40,12 @@ export interface HeartbeatMiddleware {
   ): void;
   /** The registry behind the routes, for the application's own code. */
   readonly registry: HeartbeatRegistry;
-  /** Stops the expiry timer and closes the store. It does not close your HTTP server. */
+  /** The webhook dispatcher (the `webhooks` option): its latest deliveries and totals. */
+  readonly webhooks: HeartbeatWebhookDispatcher;
+  /**
+   * Stops the expiry timer and the webhooks, and closes the store. It does not close your HTTP
+   * server.
+   */
   close(): Promise<void>;
 }
 
@@ -63,6 +71,11 @@ export function createHeartbeatMiddleware(
   const { anyPrefix, logger = consoleHeartbeatLogger, ...engine } = options;
   const registry = HeartbeatRegistry.create(engine, { logger });
   const handler = new HeartbeatHttpHandler(registry, logger, { anyPrefix });
+  const webhooks = HeartbeatWebhookDispatcher.forRegistry(registry, {
+    clock: engine.clock ?? systemClock,
+    logger,
+  });
+  webhooks.start();
   const loop = new HeartbeatSweepLoop(
     registry,
     registry.options.sweepIntervalMs,
@@ -83,8 +96,10 @@ export function createHeartbeatMiddleware(
 
   return Object.assign(middleware, {
     registry,
+    webhooks,
     close: async () => {
       loop.stop();
+      await webhooks.close();
       await registry.close();
     },
   });

@@ -3,6 +3,7 @@ import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { HeartbeatHttpHandler } from './heartbeat-http.handler.js';
+import { ClientAbortedError } from './request-body.js';
 
 describe('HeartbeatHttpHandler', () => {
   let store: InMemoryHeartbeatStore;
@@ -71,10 +72,12 @@ describe('HeartbeatHttpHandler', () => {
   });
 
   // One routing rule for every face: the exact lower-case command as the last segment, never
-  // decoded; empty segments before it (an HB_URL ending in `/`) are fine; a fragment is no path.
+  // decoded; one empty segment before it at the mount point (an HB_URL ending in `/`) is fine,
+  // any prefix with anyPrefix; a fragment is no path.
   describe.each([
     [false, '/hb_ping', 'hb_ping'],
     [false, '//hb_ping', 'hb_ping'],
+    [false, '///hb_ping', undefined],
     [false, '/status?0&appid=a/b', 'status'],
     [false, '/a/b/hb_ping', undefined],
     [false, '/hb_ping/', undefined],
@@ -93,9 +96,146 @@ describe('HeartbeatHttpHandler', () => {
     });
   });
 
+  it('neither answers nor counts a request whose client went away mid-body', async () => {
+    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => {});
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    const answer = handler.errorAnswer(new ClientAbortedError());
+    expect(answer.aborted).toBe(true);
+    // body-parser's name for the same thing, on the Express bridge
+    expect(
+      handler.errorAnswer(
+        Object.assign(new Error('request aborted'), {
+          type: 'request.aborted',
+          status: 400,
+        }),
+      ).aborted,
+    ).toBe(true);
+    expect(registry.counters.rejected).toBe(0);
+    expect(error).not.toHaveBeenCalled();
+    expect(debug).toHaveBeenCalledTimes(2);
+    vi.restoreAllMocks();
+  });
+
+  it('answers a host body parser refusing an oversized body with its own limit', () => {
+    expect(
+      handler.errorAnswer(
+        Object.assign(new Error('request entity too large'), {
+          type: 'entity.too.large',
+          status: 413,
+          limit: 102_400,
+        }),
+      ),
+    ).toMatchObject({
+      status: 413,
+      body: 'ERROR: request body exceeds 102400 bytes',
+    });
+  });
+
   it('reads no ID from inside a fragment', async () => {
     const answer = await get('/hb_ping#f?0&appid=X');
     expect(answer).toEqual({ status: 400, body: 'ERROR: missing appid' });
     expect(await store.count()).toBe(0);
+  });
+});
+
+describe('HeartbeatHttpHandler with tokens', () => {
+  let store: InMemoryHeartbeatStore;
+  let registry: HeartbeatRegistry;
+  let handler: HeartbeatHttpHandler;
+  const logger = new Logger('Heartbeat');
+
+  beforeEach(() => {
+    store = new InMemoryHeartbeatStore();
+    registry = HeartbeatRegistry.create(
+      {
+        store,
+        clock: new FakeHeartbeatClock(),
+        auth: { ping: ['kiosk:kiosk-:2'], read: ['nagios'] },
+      },
+      { logger },
+    );
+    handler = new HeartbeatHttpHandler(registry, logger);
+  });
+  afterEach(() => registry.close());
+
+  const send = (url: string, authorization?: string) =>
+    handler.answer(handler.routeOf(url) ?? 'status', {
+      method: 'GET',
+      url,
+      headers: authorization ? { authorization } : {},
+    });
+
+  it('routes <mount>/<token>/hb_ping only when the segment is a configured token', () => {
+    expect(handler.routeOf('/kiosk/hb_ping')).toBe('hb_ping');
+    expect(handler.routeOf('/nagios//status')).toBe('status');
+    expect(handler.routeOf('//nagios/status')).toBeUndefined();
+    expect(handler.routeOf('/reports/status')).toBeUndefined();
+    expect(handler.routeOf('/a/kiosk/hb_ping')).toBeUndefined();
+  });
+
+  it('answers 401 without a token and 403 for the wrong kind or prefix, changing nothing', async () => {
+    expect(await send('/hb_ping?0&appid=kiosk-1')).toEqual({
+      status: 401,
+      body: 'ERROR: missing or invalid token',
+      headers: [['WWW-Authenticate', 'Bearer realm="heartbeat"']],
+    });
+    expect(await send('/nagios/hb_ping?0&appid=kiosk-1')).toEqual({
+      status: 403,
+      body: 'ERROR: this token may not register, ping and deregister applications',
+    });
+    expect(await send('/kiosk/hb_ping?0&appid=pos-1')).toEqual({
+      status: 403,
+      body: 'ERROR: this token may only use appids starting with [kiosk-], not [pos-1]',
+    });
+    expect(await send('/kiosk/status')).toMatchObject({ status: 403 });
+    expect(await store.count()).toBe(0);
+    expect(registry.access.refusals).toEqual({
+      unauthorized: 1,
+      forbidden: 3,
+      quota: 0,
+    });
+    expect(registry.counters.rejected).toBe(4);
+  });
+
+  it('serves a valid token from the path or the header', async () => {
+    expect(await send('/kiosk/hb_init?0&appid=kiosk-1')).toEqual({
+      status: 200,
+      body: '1000',
+    });
+    expect(await send('/hb_ping?0&appid=kiosk-1', 'Bearer kiosk')).toEqual({
+      status: 200,
+      body: '1000',
+    });
+    expect((await send('/status?appid=kiosk-1', 'Bearer nagios')).body).toMatch(
+      /^OK - fine application \[kiosk-1\]/,
+    );
+  });
+
+  it('holds a ping token to its app quota; hb_done gives a place back', async () => {
+    await send('/kiosk/hb_init?0&appid=kiosk-1');
+    await send('/kiosk/hb_init?0&appid=kiosk-2');
+    expect(await send('/kiosk/hb_init?0&appid=kiosk-3')).toEqual({
+      status: 403,
+      body: 'ERROR: this token already holds 2 applications, its limit; new IDs are refused',
+    });
+    expect((await send('/kiosk/hb_ping?0&appid=kiosk-2')).status).toBe(200);
+    await send('/kiosk/hb_done?0&appid=kiosk-1');
+    expect((await send('/kiosk/hb_init?0&appid=kiosk-3')).status).toBe(200);
+    expect((await registry.list()).map((s) => s.appId)).toEqual([
+      'kiosk-2',
+      'kiosk-3',
+    ]);
+  });
+
+  it('logs an unexpected failure with the token segment redacted', async () => {
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    vi.spyOn(registry, 'beat').mockRejectedValue(new Error('boom'));
+    expect((await send('/kiosk/hb_ping?0&appid=kiosk-1')).status).toBe(500);
+    expect(error).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^unexpected error on GET \/\*\*\*\/hb_ping\?0&appid=kiosk-1: Error: boom/,
+      ),
+    );
+    expect(JSON.stringify(error.mock.calls)).not.toContain('kiosk/');
   });
 });

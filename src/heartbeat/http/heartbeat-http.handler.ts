@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorResponse } from '../core/errors.js';
+import { errorResponse, isHeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import { formatList, GOODBYE } from '../core/nagios.js';
 import {
@@ -16,8 +16,15 @@ import {
   type HeartbeatCommand,
   type MonitorQuery,
 } from '../core/protocol.js';
+import type { HeartbeatAccessGrant } from '../engine/heartbeat-access.js';
 import type { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import type { HeartbeatLogger } from '../engine/heartbeat.logger.js';
+import {
+  authorizeHeartbeatRequest,
+  HEARTBEAT_AUTH_CHALLENGE,
+  redactHeartbeatUrl,
+  tokenSpan,
+} from './heartbeat-auth.js';
 import {
   contentTypeOf,
   plainTextHeaders,
@@ -26,7 +33,11 @@ import {
   type HeartbeatHttpRequest,
   type PlainTextReply,
 } from './plain-text.js';
-import { readRequestBody } from './request-body.js';
+import {
+  ClientAbortedError,
+  leftBodyUnread,
+  readRequestBody,
+} from './request-body.js';
 
 /** A path the handler answers: a protocol command or a monitoring query. @publicApi */
 export type HeartbeatRoute = HeartbeatCommand | MonitorQuery;
@@ -43,6 +54,8 @@ export interface HeartbeatHttpAnswer {
    * `body` as it comes, chunked, with nothing of it held in memory but the current part.
    */
   readonly more?: AsyncIterator<string>;
+  /** The client went away before its request was complete: nothing is written. */
+  readonly aborted?: boolean;
 }
 
 /**
@@ -56,7 +69,8 @@ export interface HeartbeatHttpHandlerOptions {
   /**
    * Match a route as the last path segment under any prefix (`/a/b/hb_ping`), as the protocol's
    * standalone server does. Off, only the mount point itself is matched (`/hb_ping`), so a host's
-   * own routes are never taken.
+   * own routes are never taken, except `/<token>/hb_ping` and the like when the segment is one
+   * of the configured tokens.
    * @default false
    */
   readonly anyPrefix?: boolean;
@@ -90,7 +104,13 @@ export class HeartbeatHttpHandler {
   routeOf(url: string): HeartbeatRoute | undefined {
     const segment = lastPathSegment(url);
     if (!ROUTES.has(segment)) return undefined;
-    if (!this.anyPrefix && !isAtMountPoint(url)) return undefined;
+    if (
+      !this.anyPrefix &&
+      !isAtMountPoint(url) &&
+      !this.isTokenAtMountPoint(url)
+    ) {
+      return undefined;
+    }
     return segment as HeartbeatRoute;
   }
 
@@ -101,6 +121,9 @@ export class HeartbeatHttpHandler {
   serve(request: IncomingMessage, response: ServerResponse): boolean {
     const route = this.routeOf(request.url ?? '/');
     if (route === undefined) return false;
+    if (!this.registry.access.warnSettled) {
+      this.registry.access.warnIfOpen(request.socket.localAddress, this.logger);
+    }
     this.answer(route, request)
       .then((answer) => this.write(response, answer))
       // Only a socket the client already closed can fail here: the client's business.
@@ -120,6 +143,12 @@ export class HeartbeatHttpHandler {
   ): Promise<void> {
     const url = request.originalUrl ?? request.url ?? '/';
     const segment = lastPathSegment(url);
+    if (!this.registry.access.warnSettled) {
+      this.registry.access.warnIfOpen(
+        request.socket?.localAddress,
+        this.logger,
+      );
+    }
     const answer = ROUTES.has(segment)
       ? await this.answer(segment as HeartbeatRoute, request)
       : this.notFound(url);
@@ -135,7 +164,15 @@ export class HeartbeatHttpHandler {
       const method = request.method ?? 'GET';
       const url = request.originalUrl ?? request.url ?? '/';
       const { query } = splitTarget(url);
-      if (COMMANDS.has(route)) {
+      const isCommand = COMMANDS.has(route);
+      // Who asks comes first: a client without a valid token learns nothing else.
+      const grant = authorizeHeartbeatRequest(
+        this.registry.access,
+        request,
+        isCommand ? 'ping' : 'read',
+        { tokenInPath: true },
+      );
+      if (isCommand) {
         assertMethod(method, PROTOCOL_METHODS);
         return {
           status: 200,
@@ -144,6 +181,7 @@ export class HeartbeatHttpHandler {
             query,
             method,
             request,
+            grant,
           ),
         };
       }
@@ -156,38 +194,69 @@ export class HeartbeatHttpHandler {
         ),
       };
     } catch (error) {
-      return this.errorAnswer(error);
+      return this.errorAnswer(error, request);
     }
   }
 
   /**
    * The `ERROR:` answer to anything thrown while serving a route (also what the Nest error
-   * filter sends for a host guard's refusal): counted as a rejection, logged when unexpected.
+   * filter sends for a host guard's refusal): counted as a rejection, logged when unexpected
+   * (with the request's URL, its token segment redacted).
+   * A client that went away mid-request is neither: it gets no answer (`aborted`) and a debug
+   * line, since a client closing its own connection is no fault of the request or the server.
    */
-  errorAnswer(error: unknown): HeartbeatHttpAnswer {
+  errorAnswer(
+    error: unknown,
+    request?: Pick<HeartbeatHttpRequest, 'method' | 'url' | 'originalUrl'>,
+  ): HeartbeatHttpAnswer {
+    if (isClientAbort(error)) {
+      this.logger.debug?.(`request abandoned by the client: ${String(error)}`);
+      return { status: 400, body: 'ERROR: request aborted', aborted: true };
+    }
     const failure = errorResponse(error, this.registry.options);
     this.registry.recordRejection();
     if (failure.status >= 500 && failure.status !== 503) {
+      const url = request?.originalUrl ?? request?.url;
+      const where =
+        url === undefined
+          ? ''
+          : ` on ${request?.method ?? 'GET'} ${redactHeartbeatUrl(url, this.registry.access)}`;
       this.logger.error(
-        `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+        `unexpected error${where}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
     }
+    const headers: Array<[string, string]> = [];
+    if (failure.allow) headers.push(['Allow', failure.allow]);
+    // Our own refusal only: a host guard's 401 is the host's to describe.
+    if (isHeartbeatError(error) && error.kind === 'unauthorized') {
+      headers.push(['WWW-Authenticate', HEARTBEAT_AUTH_CHALLENGE]);
+    }
+    // The rest of an oversized body was left unread: the connection ends with the answer.
+    if (leftBodyUnread(error)) headers.push(['Connection', 'close']);
     return {
       status: failure.status,
       body: failure.body,
-      headers: failure.allow ? [['Allow', failure.allow]] : undefined,
+      ...(headers.length > 0 && { headers }),
     };
   }
 
   /**
-   * Writes an answer with the protocol's headers (plain text, CORS, never cached). An answer with
-   * `more` is streamed; a failure part-way (the store lost) cuts the response off, so the client
-   * sees an incomplete body rather than a short list it could take for the whole.
+   * Writes an answer with the protocol's headers (plain text, CORS, never cached). An `aborted`
+   * one is not written: the client is gone, so what is left of its connection is closed. An
+   * answer with `more` is streamed; a failure part-way (the store lost) cuts the response off, so
+   * the client sees an incomplete body rather than a short list it could take for the whole.
    */
   write(
     reply: PlainTextReply | ServerResponse,
     answer: HeartbeatHttpAnswer,
   ): void {
+    if (answer.aborted) {
+      const raw = isServerResponse(reply)
+        ? reply
+        : (reply as { raw?: ServerResponse }).raw;
+      raw?.destroy();
+      return;
+    }
     if (!answer.more) {
       writePlainText(
         reply,
@@ -214,6 +283,7 @@ export class HeartbeatHttpHandler {
     query: string,
     method: string,
     request: HeartbeatHttpRequest,
+    grant: HeartbeatAccessGrant,
   ): Promise<string> {
     // The body is read for every POST, so its bound holds whether or not the query has the ID.
     const body =
@@ -224,14 +294,25 @@ export class HeartbeatHttpHandler {
       { query, body, contentType: contentTypeOf(request) },
       this.registry.options,
     );
-    switch (command) {
-      case 'hb_done':
-        await this.registry.deregister(appId);
-        return GOODBYE;
-      case 'hb_init':
-        return String((await this.registry.register(appId, timeoutMs)).delayMs);
-      default:
-        return String((await this.registry.beat(appId, timeoutMs)).delayMs);
+    const { access } = this.registry;
+    access.checkAppId(grant, appId);
+    if (command === 'hb_done') {
+      await this.registry.deregister(appId);
+      access.release(grant, appId);
+      return GOODBYE;
+    }
+    // Only a token with a quota waits for it: the open hot path stays free of an extra await.
+    const reserved =
+      grant.maxApps !== undefined && (await access.reserve(grant, appId));
+    try {
+      const result =
+        command === 'hb_init'
+          ? await this.registry.register(appId, timeoutMs)
+          : await this.registry.beat(appId, timeoutMs);
+      return String(result.delayMs);
+    } catch (error) {
+      if (reserved) access.release(grant, appId);
+      throw error;
     }
   }
 
@@ -257,6 +338,19 @@ export class HeartbeatHttpHandler {
       body,
       more: mapAsync(batches, formatList),
     };
+  }
+
+  /**
+   * `/<token>/hb_ping` at the mount point (also `/<token>//hb_ping`, from an `HB_URL` ending in
+   * `/`): one segment before the route, and it is a configured token. Anything else under the mount point stays the host's.
+   */
+  private isTokenAtMountPoint(url: string): boolean {
+    if (!this.registry.access.enabled) return false;
+    const { path } = splitTarget(url);
+    const span = tokenSpan(path);
+    // Exactly `/<token>/route` (or `/<token>//route`): the token right at the mount point.
+    if (!span || span.start !== 1) return false;
+    return this.registry.access.isToken(path.slice(span.start, span.end));
   }
 
   private notFound(url: string): HeartbeatHttpAnswer {
@@ -287,4 +381,24 @@ function mapAsync<T>(
       return { done: true, value: undefined };
     },
   };
+}
+
+/**
+ * A client that closed its connection mid-request: our own reader's error, body-parser's
+ * `request.aborted`, or a reset socket.
+ */
+function isClientAbort(error: unknown): boolean {
+  if (error instanceof ClientAbortedError) return true;
+  const { type, code } = (error ?? {}) as { type?: unknown; code?: unknown };
+  return (
+    type === 'request.aborted' ||
+    code === 'ECONNRESET' ||
+    code === 'ECONNABORTED'
+  );
+}
+
+function isServerResponse(
+  reply: PlainTextReply | ServerResponse,
+): reply is ServerResponse {
+  return typeof (reply as Partial<ServerResponse>).writeHead === 'function';
 }

@@ -5,3 +5,10 @@ export {
   type HeartbeatRoute,
 } from './heartbeat-http.handler.js';
 export type { HeartbeatHttpRequest } from './plain-text.js';
+export {
+  authorizeHeartbeatRequest,
+  HEARTBEAT_AUTH_CHALLENGE,
+  redactHeartbeatUrl,
+  type HeartbeatAuthorizeOptions,
+} from './heartbeat-auth.js';
+export { answerClientErrors } from './client-errors.js';

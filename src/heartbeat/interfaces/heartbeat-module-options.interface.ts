@@ -1,5 +1,14 @@
 import type { HeartbeatClock } from './clock.interface.js';
+import type {
+  HeartbeatAuthOptions,
+  ResolvedHeartbeatAuth,
+} from './heartbeat-access.interface.js';
 import type { HeartbeatStore } from './heartbeat-store.interface.js';
+import type {
+  HeartbeatEventClaims,
+  HeartbeatWebhookOptions,
+  ResolvedHeartbeatWebhook,
+} from './heartbeat-webhook.interface.js';
 
 /**
  * Options of `HeartbeatModule.forRoot()` / `forRootAsync()` and of `createHeartbeatMiddleware()`.
@@ -96,6 +105,55 @@ export interface HeartbeatModuleOptions {
    */
   corsOrigin?: string | false;
   /**
+   * Tokens that protect the routes: `ping`, `read` and `admin`. A kind without tokens is open.
+   * Embedded, this is optional: the host's own guards keep working either way.
+   * @default {} (everything open)
+   */
+  auth?: HeartbeatAuthOptions;
+  /**
+   * Receivers that get a signed JSON POST for each chosen event.
+   * @default []
+   */
+  webhooks?: readonly HeartbeatWebhookOptions[];
+  /**
+   * How long one webhook request may take before it counts as failed and is retried.
+   * @default 5000
+   */
+  webhookTimeoutMs?: number;
+  /**
+   * Attempts per delivery, the first included; then the delivery is given up (`failed`).
+   * @default 5
+   */
+  webhookMaxAttempts?: number;
+  /**
+   * Wait before the first retry; it doubles with each further retry (1 s, 2 s, 4 s, 8 s).
+   * @default 1000
+   */
+  webhookRetryDelayMs?: number;
+  /**
+   * Deliveries waiting (or retrying) at most, over all receivers; when full, the oldest is
+   * dropped, logged and counted.
+   * @default 1000
+   */
+  webhookQueueSize?: number;
+  /**
+   * Requests in flight at once per receiver (each app's events still go in order).
+   * @default 4
+   */
+  webhookConcurrency?: number;
+  /**
+   * The latest deliveries kept for `GET /webhooks/deliveries`.
+   * @default 100
+   */
+  webhookHistorySize?: number;
+  /**
+   * With several replicas on one store, decides which one delivers each event
+   * (`new RedisEventClaims({ client })` from `nestjs-heartbeat/redis`). Without it every replica
+   * that sees an event delivers it. The module calls `close()` on it at shutdown.
+   * @default undefined
+   */
+  webhookClaims?: HeartbeatEventClaims;
+  /**
    * The store holding the registry. When omitted an `InMemoryHeartbeatStore` is created.
    * The module calls `close()` on it at shutdown; stores only close what they opened.
    * @default new InMemoryHeartbeatStore()
@@ -115,6 +173,14 @@ export interface HeartbeatModuleOptions {
  * @publicApi
  */
 export type ResolvedHeartbeatOptions = Readonly<
-  Required<Omit<HeartbeatModuleOptions, 'store' | 'clock'>> &
-    Pick<HeartbeatModuleOptions, 'store' | 'clock'>
+  Required<
+    Omit<
+      HeartbeatModuleOptions,
+      'store' | 'clock' | 'auth' | 'webhooks' | 'webhookClaims'
+    >
+  > &
+    Pick<HeartbeatModuleOptions, 'store' | 'clock' | 'webhookClaims'> & {
+      auth: ResolvedHeartbeatAuth;
+      webhooks: readonly ResolvedHeartbeatWebhook[];
+    }
 >;

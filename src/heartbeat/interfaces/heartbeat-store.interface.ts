@@ -68,7 +68,9 @@ export interface HeartbeatStoreStateChange {
  * `unavailable` when the backing service cannot be reached.
  *
  * Stores never evaluate lateness themselves: the registry passes each record's deadlines in
- * (`warnAt`, `critAt`, `expiresAt`), and the reads compare them with `now`. A record is in state
+ * (`warnAt`, `critAt`, `expiresAt`), and the reads compare them with the `now` it passes. Both
+ * are in the registry's recorded time (wall time minus the time the store refused heartbeats,
+ * which is wall time until an outage happens); a store only compares them. A record is in state
  * CRITICAL at `now` when `critAt <= now < expiresAt`, WARNING when `warnAt <= now < critAt`, OK
  * when `now < warnAt`, and absent from every read that takes `now` once `expiresAt <= now`.
  *
@@ -148,6 +150,13 @@ export interface HeartbeatStore {
     now: number,
     limit: number,
   ): Promise<HeartbeatStoreStateChange[]>;
+  /**
+   * Resolves when the store could record a heartbeat now, rejects (like any method) when it
+   * cannot, and changes nothing either way. While writes are refused the registry asks this on
+   * each expiry tick and `/status`, so it learns that heartbeats can be recorded again without
+   * waiting for a client's next one. Optional: without it, the next heartbeat recorded tells.
+   */
+  checkWritable?(): Promise<void>;
   /**
    * The clock of a store shared by several processes, so that they all judge lateness by one
    * time source. The registry uses it unless a clock is configured or injected explicitly.

@@ -1,5 +1,11 @@
 export type { HeartbeatClock } from './clock.interface.js';
 export type {
+  HeartbeatAuthOptions,
+  HeartbeatPingToken,
+  ResolvedHeartbeatAuth,
+  ResolvedHeartbeatPingToken,
+} from './heartbeat-access.interface.js';
+export type {
   HeartbeatModuleOptions,
   ResolvedHeartbeatOptions,
 } from './heartbeat-module-options.interface.js';
@@ -12,3 +18,8 @@ export type {
   HeartbeatStoreStateChange,
   HeartbeatUpsertResult,
 } from './heartbeat-store.interface.js';
+export type {
+  HeartbeatEventClaims,
+  HeartbeatWebhookOptions,
+  ResolvedHeartbeatWebhook,
+} from './heartbeat-webhook.interface.js';

@@ -8,6 +8,7 @@ import {
 } from '../nest/heartbeat.constants.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 import { HeartbeatModule } from '../nest/heartbeat.module.js';
+import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { registerHeartbeatMetrics } from './heartbeat-metrics.js';
@@ -74,6 +75,48 @@ describe('registerHeartbeatMetrics', () => {
     expect(await scrape()).toContain('heartbeat_pings_total 3');
   });
 
+  it('counts token refusals by reason, and webhook deliveries when given the dispatcher', async () => {
+    const guarded = HeartbeatRegistry.create({
+      clock,
+      auth: { ping: ['p::1'], read: ['r'] },
+    });
+    const { access } = guarded;
+    const webhooks = {
+      queued: 2,
+      counters: {
+        delivered: 3,
+        failed: 1,
+        dropped: 0,
+        attempts: 7,
+        skipped: 0,
+      },
+    };
+    registerHeartbeatMetrics(guarded, { register, webhooks });
+    expect(() => access.authorize('read', [])).toThrow();
+    expect(() => access.authorize('read', ['p'])).toThrow();
+    const grant = access.authorize('ping', ['p']);
+    await guarded.register('x', 0);
+    await access.reserve(grant, 'x');
+    await expect(access.reserve(grant, 'y')).rejects.toThrow();
+    expect(await scrape()).toEqual(
+      expect.arrayContaining([
+        'heartbeat_auth_refusals_total{reason="unauthorized"} 1',
+        'heartbeat_auth_refusals_total{reason="forbidden"} 1',
+        'heartbeat_auth_refusals_total{reason="quota"} 1',
+        'heartbeat_webhook_deliveries_total{outcome="delivered"} 3',
+        'heartbeat_webhook_deliveries_total{outcome="failed"} 1',
+        'heartbeat_webhook_deliveries_total{outcome="dropped"} 0',
+        'heartbeat_webhook_attempts_total 7',
+        'heartbeat_webhook_queued 2',
+      ]),
+    );
+    webhooks.counters.delivered = 4;
+    expect(await scrape()).toContain(
+      'heartbeat_webhook_deliveries_total{outcome="delivered"} 4',
+    );
+    await guarded.close();
+  });
+
   it('caps per-app series, keeping the most overdue apps', async () => {
     registerHeartbeatMetrics(registry, { register, maxAppSeries: 2 });
     await registry.register('fresh', 60_000);
@@ -130,6 +173,22 @@ describe('registerHeartbeatMetrics', () => {
     expect(
       lines.filter((l) => /^heartbeat_app(s|_overdue|_delay)/.test(l)),
     ).toEqual([]);
+  });
+
+  it('says store_up 0 while the store answers reads but cannot record heartbeats', async () => {
+    const store = moduleRef.get<HeartbeatStore>(HEARTBEAT_STORE);
+    registerHeartbeatMetrics(registry, { register });
+    await registry.register('a', 0);
+    vi.spyOn(store, 'upsert').mockRejectedValue(
+      new HeartbeatError('unavailable', 'store unavailable'),
+    );
+    await expect(registry.beat('a', 0)).rejects.toThrow('store unavailable');
+    const lines = await scrape();
+    expect(lines).toContain('heartbeat_store_up 0');
+    // What is shown is the apps as they were when heartbeats stopped being recorded.
+    clock.advance(60_000);
+    await new Promise((resolve) => setImmediate(resolve)); // a later scrape
+    expect(await scrape()).toContain('heartbeat_apps{state="OK"} 1');
   });
 
   it('unregisters what it registered', async () => {

@@ -5,10 +5,15 @@ import {
   type Registry,
 } from 'prom-client';
 import type { HeartbeatAppStatus, HeartbeatState } from '../core/status.js';
+import type { HeartbeatAccessRefusals } from '../engine/heartbeat-access.js';
 import type {
   HeartbeatCounters,
   HeartbeatRegistry,
 } from '../engine/heartbeat-registry.js';
+import type {
+  HeartbeatWebhookCounters,
+  HeartbeatWebhookDispatcher,
+} from '../engine/heartbeat-webhook.dispatcher.js';
 
 /** Options of {@link registerHeartbeatMetrics}. @publicApi */
 export interface HeartbeatMetricsOptions {
@@ -28,6 +33,12 @@ export interface HeartbeatMetricsOptions {
    * @default 100
    */
   maxAppSeries?: number;
+  /**
+   * The webhook dispatcher whose deliveries to count (`app.get(HeartbeatWebhookDispatcher)`,
+   * or the middleware's `webhooks`).
+   * @default none: no webhook metrics
+   */
+  webhooks?: Pick<HeartbeatWebhookDispatcher, 'counters' | 'queued'>;
 }
 
 /** The registered metrics, for unregistering. @publicApi */
@@ -81,8 +92,13 @@ async function read(
  *   `maxAppSeries` most overdue apps
  * - `heartbeat_app_series_omitted`: apps left out by that cap
  * - `heartbeat_store_up`: 0 while the store cannot be reached (the gauges above are then empty)
+ *   or cannot record heartbeats (they then show the apps as they were when it stopped)
  * - `heartbeat_inits_total`, `heartbeat_pings_total`, `heartbeat_dones_total`,
  *   `heartbeat_drops_total`, `heartbeat_rejected_requests_total`
+ * - `heartbeat_auth_refusals_total{reason}`: requests refused for their token (`unauthorized`,
+ *   `forbidden`, `quota`)
+ * - with `webhooks`: `heartbeat_webhook_deliveries_total{outcome}` (`delivered`, `failed`,
+ *   `dropped`), `heartbeat_webhook_attempts_total` and `heartbeat_webhook_queued`
  *
  * @example
  * registerHeartbeatMetrics(app.get(HeartbeatRegistry), { register: myPromRegistry });
@@ -117,10 +133,11 @@ export function registerHeartbeatMetrics(
 
   new Gauge({
     name: named('store_up'),
-    help: 'Whether the heartbeat store answered this scrape (1) or not (0).',
+    help: 'Whether the heartbeat store answered this scrape and records heartbeats (1) or not (0).',
     registers,
     async collect() {
-      this.set((await current()) ? 1 : 0);
+      const answered = (await current()) !== undefined;
+      this.set(answered && !registry.storeRefusing ? 1 : 0);
     },
   });
 
@@ -198,6 +215,66 @@ export function registerHeartbeatMetrics(
     'Requests answered with an ERROR line.',
     'rejected',
   );
+
+  const labelled = <K extends string>(
+    name: string,
+    help: string,
+    label: string,
+    read: () => Readonly<Record<K, number>>,
+    keys: readonly K[],
+  ) => {
+    const reported = new Map<K, number>();
+    new Counter({
+      name: named(name),
+      help,
+      labelNames: [label],
+      registers,
+      collect() {
+        const totals = read();
+        for (const key of keys) {
+          this.inc({ [label]: key }, totals[key] - (reported.get(key) ?? 0));
+          reported.set(key, totals[key]);
+        }
+      },
+    });
+  };
+  labelled<keyof HeartbeatAccessRefusals>(
+    'auth_refusals_total',
+    'Requests refused for their token: unauthorized (401), forbidden or quota (403).',
+    'reason',
+    () => registry.access.refusals,
+    ['unauthorized', 'forbidden', 'quota'],
+  );
+
+  const { webhooks } = options;
+  if (webhooks) {
+    labelled<keyof HeartbeatWebhookCounters>(
+      'webhook_deliveries_total',
+      'Webhook deliveries by outcome: delivered, failed (attempts used up), dropped (queue full).',
+      'outcome',
+      () => webhooks.counters,
+      ['delivered', 'failed', 'dropped'],
+    );
+    let attempts = 0;
+    new Counter({
+      name: named('webhook_attempts_total'),
+      help: 'Webhook requests sent, retries included.',
+      registers,
+      collect() {
+        const total = webhooks.counters.attempts;
+        this.inc(total - attempts);
+        attempts = total;
+      },
+    });
+    new Gauge({
+      name: named('webhook_queued'),
+      help: 'Webhook deliveries waiting or retrying.',
+      registers,
+      collect() {
+        this.set(webhooks.queued);
+      },
+    });
+  }
 
   return {
     unregister: () =>

@@ -1,15 +1,22 @@
 import {
+  Inject,
   Injectable,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
+import { HeartbeatWebhookDispatcher } from '../engine/heartbeat-webhook.dispatcher.js';
+import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
+import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import { HEARTBEAT_OPTIONS, HEARTBEAT_STORE } from './heartbeat.constants.js';
 
 /**
  * Ties the framework-free engine to the Nest application's lifecycle: attaches the host's
  * `EventEmitter2` when `@nestjs/event-emitter` is installed and `EventEmitterModule` imported
- * (this module never registers it), and closes the registry (and so the store) at shutdown.
+ * (this module never registers it), starts the webhook dispatcher, and at shutdown closes it,
+ * then the registry (and so the store), and a store from the options that an override left
+ * unused.
  *
  * @internal
  */
@@ -19,7 +26,11 @@ export class HeartbeatEngineLifecycle
 {
   constructor(
     private readonly registry: HeartbeatRegistry,
+    private readonly webhooks: HeartbeatWebhookDispatcher,
     private readonly moduleRef: ModuleRef,
+    @Inject(HEARTBEAT_OPTIONS)
+    private readonly options: ResolvedHeartbeatOptions,
+    @Inject(HEARTBEAT_STORE) private readonly store: HeartbeatStore,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -31,9 +42,16 @@ export class HeartbeatEngineLifecycle
     } catch {
       // Not installed, or EventEmitterModule not imported: events$ only.
     }
+    this.webhooks.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.webhooks.close();
     await this.registry.close();
+    // A store given in the options but replaced (a test's overrideProvider(HEARTBEAT_STORE)) was
+    // never used; it may still hold a connection of its own.
+    if (this.options.store && this.options.store !== this.store) {
+      await this.options.store.close?.();
+    }
   }
 }

@@ -21,7 +21,7 @@ export class HeartbeatErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     this.handler.write(
       host.switchToHttp().getResponse<PlainTextReply>(),
-      this.handler.errorAnswer(exception),
+      this.handler.errorAnswer(exception, host.switchToHttp().getRequest()),
     );
   }
 }

@@ -6,7 +6,11 @@ import {
   HeartbeatAnyPrefixProtocolController,
   HeartbeatMonitorController,
   HeartbeatProtocolController,
+  HeartbeatTokenMonitorController,
+  HeartbeatTokenProtocolController,
 } from './controllers/heartbeat-routes.controllers.js';
+import { HeartbeatWebhooksController } from './controllers/heartbeat-webhooks.controller.js';
+import { HeartbeatPlatformBridge } from './heartbeat-platform.bridge.js';
 
 /**
  * Module-shape switches, known synchronously even in `forRootAsync`. They never reach the options.
@@ -37,7 +41,17 @@ export interface HeartbeatModuleExtras {
    */
   anyPrefix?: boolean;
   /**
-   * Mount the JSON API (`GET apps`, `GET apps/:id`).
+   * Also answer the protocol and monitoring routes one segment below the mount path
+   * (`<mount>/<token>/hb_ping`, `<mount>/<token>/status`), where clients that only set `HB_URL`
+   * carry their token (see the `auth` option). Off, a token travels in the `Authorization`
+   * header only, and no path below the mount path is taken from the host. Implied by
+   * `anyPrefix`.
+   * @default false
+   */
+  tokenInPath?: boolean;
+  /**
+   * Mount the JSON API (`GET apps`, `GET apps/:id`, `DELETE apps/:id`,
+   * `GET webhooks/deliveries`).
    * @default false
    */
   api?: boolean;
@@ -59,26 +73,47 @@ export const {
       protocol: true,
       monitoring: true,
       anyPrefix: false,
+      tokenInPath: false,
       api: false,
     },
     (definition, extras) => {
       const controllers: Type[] = [];
+      const pick = (anyPrefix: Type, token: Type, plain: Type): Type => {
+        if (extras.anyPrefix) return anyPrefix;
+        return extras.tokenInPath ? token : plain;
+      };
       if (extras.protocol) {
         controllers.push(
-          extras.anyPrefix
-            ? HeartbeatAnyPrefixProtocolController
-            : HeartbeatProtocolController,
+          pick(
+            HeartbeatAnyPrefixProtocolController,
+            HeartbeatTokenProtocolController,
+            HeartbeatProtocolController,
+          ),
         );
       }
       if (extras.monitoring) {
         controllers.push(
-          extras.anyPrefix
-            ? HeartbeatAnyPrefixMonitorController
-            : HeartbeatMonitorController,
+          pick(
+            HeartbeatAnyPrefixMonitorController,
+            HeartbeatTokenMonitorController,
+            HeartbeatMonitorController,
+          ),
         );
       }
-      if (extras.api) controllers.push(HeartbeatApiController);
-      return { ...definition, global: extras.isGlobal, controllers };
+      if (extras.api) {
+        controllers.push(HeartbeatApiController, HeartbeatWebhooksController);
+      }
+      // The protocol's way of reading bodies, on the host's platform, for the text routes.
+      const providers =
+        extras.protocol || extras.monitoring
+          ? [...(definition.providers ?? []), HeartbeatPlatformBridge]
+          : definition.providers;
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        controllers,
+        providers,
+      };
     },
   )
   .build();

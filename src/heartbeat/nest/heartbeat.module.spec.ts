@@ -13,9 +13,15 @@ import {
 } from './heartbeat.module-definition.js';
 import { HeartbeatModule } from './heartbeat.module.js';
 import {
+  HeartbeatAnyPrefixMonitorController,
+  HeartbeatAnyPrefixProtocolController,
   HeartbeatMonitorController,
   HeartbeatProtocolController,
+  HeartbeatTokenMonitorController,
+  HeartbeatTokenProtocolController,
 } from './controllers/heartbeat-routes.controllers.js';
+import { HeartbeatApiController } from './controllers/heartbeat-api.controller.js';
+import { HeartbeatWebhooksController } from './controllers/heartbeat-webhooks.controller.js';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-module-options.interface.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
@@ -78,6 +84,42 @@ describe('HeartbeatModule', () => {
       HeartbeatMonitorController,
     ]);
     expect(dynamic.global).toBe(false);
+  });
+
+  it.each([
+    [
+      { tokenInPath: true },
+      [HeartbeatTokenProtocolController, HeartbeatTokenMonitorController],
+    ],
+    [
+      { tokenInPath: true, anyPrefix: true },
+      [
+        HeartbeatAnyPrefixProtocolController,
+        HeartbeatAnyPrefixMonitorController,
+      ],
+    ],
+    [
+      { protocol: false, monitoring: false, api: true },
+      [HeartbeatApiController, HeartbeatWebhooksController],
+    ],
+  ])('extras %j mount %j', (extras, controllers) => {
+    expect(HeartbeatModule.forRoot(extras).controllers).toEqual(controllers);
+  });
+
+  it('forRoot: resolves auth and webhooks into the options', async () => {
+    const r = await resolve([
+      HeartbeatModule.forRoot({
+        auth: { read: ['nagios'] },
+        webhooks: [{ url: 'http://hooks.test/' }],
+      }),
+    ]);
+    expect(r.options.auth.read).toEqual(['nagios']);
+    expect(r.registry.access.isOpen('read')).toBe(false);
+    expect(r.options.webhooks[0]!.events).toEqual([
+      'heartbeat.state-changed',
+      'heartbeat.dropped',
+    ]);
+    await r.close();
   });
 
   it('forRoot: uses the given store and clock', async () => {
@@ -162,5 +204,23 @@ describe('HeartbeatModule', () => {
     expect(reporter.registry).toBe(moduleRef.get(HeartbeatRegistry));
     expect(reporter.registry.options.toleranceMs).toBe(250);
     await moduleRef.close();
+  });
+
+  it('closes a store given in the options that an override left unused', async () => {
+    const configured = new InMemoryHeartbeatStore();
+    const close = vi.spyOn(configured, 'close');
+    const used = new InMemoryHeartbeatStore();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ScheduleModule.forRoot(),
+        HeartbeatModule.forRoot({ store: configured }),
+      ],
+    })
+      .overrideProvider(HEARTBEAT_STORE)
+      .useValue(used)
+      .compile();
+    await moduleRef.init();
+    await moduleRef.close();
+    expect(close).toHaveBeenCalledTimes(1);
   });
 });

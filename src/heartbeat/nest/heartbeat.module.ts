@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
+import { HeartbeatWebhookDispatcher } from '../engine/heartbeat-webhook.dispatcher.js';
+import { HeartbeatAccessGuard } from './heartbeat-access.guard.js';
 import {
   HEARTBEAT_CLOCK,
   HEARTBEAT_OPTIONS,
@@ -32,9 +34,11 @@ import { heartbeatProviders } from './heartbeat.providers.js';
     HeartbeatEngineLifecycle,
     HeartbeatExpiryScheduler,
     HeartbeatErrorFilter,
+    HeartbeatAccessGuard,
   ],
   exports: [
     HeartbeatRegistry,
+    HeartbeatWebhookDispatcher,
     HEARTBEAT_OPTIONS,
     HEARTBEAT_STORE,
     HEARTBEAT_CLOCK,

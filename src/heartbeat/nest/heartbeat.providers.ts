@@ -3,6 +3,7 @@ import { resolveHeartbeatOptions } from '../core/options.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { resolveHeartbeatClock } from '../engine/heartbeat.clock.js';
 import type { HeartbeatLogger } from '../engine/heartbeat.logger.js';
+import { HeartbeatWebhookDispatcher } from '../engine/heartbeat-webhook.dispatcher.js';
 import { HeartbeatHttpHandler } from '../http/heartbeat-http.handler.js';
 import type { HeartbeatClock } from '../interfaces/clock.interface.js';
 import type {
@@ -21,7 +22,8 @@ import { MODULE_OPTIONS_TOKEN } from './heartbeat.module-definition.js';
 
 /**
  * The engine as Nest providers, each from a factory: raw options → resolved options, the store
- * (given or a new in-memory one), the clock, the registry and its HTTP handler. Each seam (store,
+ * (given or a new in-memory one), the clock, the registry, its webhook dispatcher and its HTTP
+ * handler. Each seam (store,
  * clock) is its own token, so tests and hosts can `overrideProvider` it.
  * @internal
  */
@@ -57,6 +59,15 @@ export const heartbeatProviders: Provider[] = [
       HEARTBEAT_CLOCK,
       HEARTBEAT_LOGGER,
     ],
+  },
+  {
+    provide: HeartbeatWebhookDispatcher,
+    useFactory: (
+      registry: HeartbeatRegistry,
+      clock: HeartbeatClock,
+      logger: HeartbeatLogger,
+    ) => HeartbeatWebhookDispatcher.forRegistry(registry, { clock, logger }),
+    inject: [HeartbeatRegistry, HEARTBEAT_CLOCK, HEARTBEAT_LOGGER],
   },
   {
     provide: HeartbeatHttpHandler,

@@ -8,3 +8,7 @@ export {
   RedisTimeClock,
   type RedisTimeClockOptions,
 } from './redis-time.clock.js';
+export {
+  RedisEventClaims,
+  type RedisEventClaimsOptions,
+} from './redis-event-claims.js';

@@ -120,7 +120,13 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   private readonly ownsClient: boolean;
   private readonly keys: readonly string[];
   private readonly logger: HeartbeatLogger;
-  private reportedDown = false;
+  /** A key never created: what `checkWritable()` writes nothing to, in the slot of our keys. */
+  private readonly probeKey: string;
+  /**
+   * The outage being reported: `writes` while Redis answers reads but refuses writes (out of
+   * memory, read-only replica), `all` while it does not answer. Undefined while it serves.
+   */
+  private down: 'writes' | 'all' | undefined;
   private closed = false;
   private pendingUpserts: PendingUpsert[] = [];
 
@@ -128,6 +134,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
     this.logger = options.logger ?? consoleHeartbeatLogger;
     this.keys = redisKeys(prefix);
+    this.probeKey = `${this.keys[0]}:write-probe`;
     const commandTimeout = options.commandTimeoutMs ?? 1000;
     if (options.client) {
       this.client = options.client;
@@ -144,11 +151,13 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     }
     this.clock = new RedisTimeClock(this.client, options.clock);
     this.client.on('ready', () => {
-      if (this.reportedDown) this.logger.log('heartbeat store: Redis is back');
-      this.reportedDown = false;
+      // Connected again; refused writes are over only once a write succeeds.
+      if (this.down === 'all') this.reportUp();
       this.clock.sync().catch(() => undefined);
     });
-    this.client.on('error', (error: Error) => this.reportDown(error.message));
+    this.client.on('error', (error: Error) =>
+      this.reportDown(error.message, 'all'),
+    );
     if (this.client.status === 'ready')
       this.clock.sync().catch(() => undefined);
   }
@@ -196,7 +205,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     }
     let results: HeartbeatUpsertResult[];
     try {
-      const reply = await this.eval(UPSERT_SCRIPT, args);
+      const reply = await this.eval(UPSERT_SCRIPT, 'write', args);
       if (!Array.isArray(reply) || reply.length !== batch.length * 4)
         throw badReply('upsert', reply);
       results = batch.map(({ record }, i) =>
@@ -210,7 +219,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   }
 
   async get(appId: string): Promise<HeartbeatRecord | undefined> {
-    const packed = await this.command(() =>
+    const packed = await this.command('read', () =>
       this.client.hget(this.keys[0]!, appId),
     );
     return packed === null ? undefined : unpack(appId, packed);
@@ -225,7 +234,10 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     const cursors: string[] = [];
     for (;;) {
       const want = Math.min(SCRIPT_BATCH, limit - records.length);
-      const reply = await this.eval(PAGE_SCRIPT, [String(from), String(want)]);
+      const reply = await this.eval(PAGE_SCRIPT, 'read', [
+        String(from),
+        String(want),
+      ]);
       if (!Array.isArray(reply) || (reply.length - 1) % 3 !== 0)
         throw badReply('page', reply);
       for (let i = 1; i < reply.length; i += 3) {
@@ -253,7 +265,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     now: number,
   ): Promise<{ ids: string[]; next?: string }> {
     const from = cursor === undefined ? 0 : parseCursor(cursor);
-    const reply = await this.eval(PAGE_IDS_SCRIPT, [
+    const reply = await this.eval(PAGE_IDS_SCRIPT, 'read', [
       String(from),
       String(Math.min(limit, PAGE_IDS_BATCH)),
       String(now),
@@ -273,7 +285,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   }
 
   async counts(now: number): Promise<HeartbeatStateCounts> {
-    const reply = await this.eval(COUNTS_SCRIPT, [String(now)]);
+    const reply = await this.eval(COUNTS_SCRIPT, 'read', [String(now)]);
     if (
       !Array.isArray(reply) ||
       reply.length !== 4 ||
@@ -310,7 +322,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
       phase !== '' && found.size < limit && calls < MOST_OVERDUE_MAX_CALLS;
       calls++
     ) {
-      const reply = await this.eval(MOST_OVERDUE_SCRIPT, [
+      const reply = await this.eval(MOST_OVERDUE_SCRIPT, 'read', [
         String(now),
         String(Math.min(SCRIPT_BATCH, limit - found.size)),
         state ?? '',
@@ -349,7 +361,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
       let claimed = SCRIPT_BATCH;
       claimed >= SCRIPT_BATCH && changes.length < limit;
     ) {
-      const reply = await this.eval(TAKE_STATE_CHANGES_SCRIPT, [
+      const reply = await this.eval(TAKE_STATE_CHANGES_SCRIPT, 'write', [
         String(since),
         String(now),
         String(SCRIPT_BATCH),
@@ -380,7 +392,8 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   }
 
   async remove(appId: string): Promise<boolean> {
-    return (await this.eval(REMOVE_SCRIPT, [appId])) === 1;
+    // Only deletions: Redis allows them even out of memory, so success proves no writability.
+    return (await this.eval(REMOVE_SCRIPT, 'read', [appId])) === 1;
   }
 
   async removeExpired(now: number, limit: number): Promise<HeartbeatRecord[]> {
@@ -389,7 +402,10 @@ export class RedisHeartbeatStore implements HeartbeatStore {
       const want = Math.min(REMOVE_BATCH, limit - removed.length);
       const batch = unpackPairs(
         'removeExpired',
-        await this.eval(REMOVE_EXPIRED_SCRIPT, [String(now), String(want)]),
+        await this.eval(REMOVE_EXPIRED_SCRIPT, 'read', [
+          String(now),
+          String(want),
+        ]),
       );
       removed.push(...batch);
       if (batch.length < want || removed.length >= limit) return removed;
@@ -397,7 +413,18 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   }
 
   count(): Promise<number> {
-    return this.command(() => this.client.hlen(this.keys[0]!));
+    return this.command('read', () => this.client.hlen(this.keys[0]!));
+  }
+
+  /**
+   * A write that writes nothing (`SETRANGE` of an empty string on a key that does not exist):
+   * Redis refuses it exactly when it would refuse a heartbeat (out of memory with `noeviction`,
+   * a read-only replica, a failed background save with `stop-writes-on-bgsave-error`).
+   */
+  async checkWritable(): Promise<void> {
+    await this.command('write', () =>
+      this.client.setrange(this.probeKey, 0, ''),
+    );
   }
 
   /** Stops the clock and closes the connection if the store opened it. */
@@ -413,8 +440,17 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     }
   }
 
-  private eval(script: RedisScript, args: string[]): Promise<unknown> {
-    return this.command(async () => {
+  /**
+   * Runs a script. `write`: its success proves Redis accepts writes (the upsert writes with
+   * commands Redis refuses when out of memory); `read`: it does not (reads, and deletions, which
+   * Redis allows even then).
+   */
+  private eval(
+    script: RedisScript,
+    proves: 'read' | 'write',
+    args: string[],
+  ): Promise<unknown> {
+    return this.command(proves, async () => {
       try {
         return await this.client.evalsha(
           script.sha,
@@ -435,27 +471,70 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     });
   }
 
-  /** Fails fast while disconnected, so a lost Redis means a quick 503, never a hung request. */
-  private async command<T>(run: () => Promise<T>): Promise<T> {
+  /**
+   * Fails fast while disconnected, so a lost Redis means a quick 503, never a hung request. Every
+   * failure (connection lost, command timed out, out of memory, read-only replica, ...) is
+   * `unavailable`; a success ends the outage it can vouch for: any success one where Redis did
+   * not answer, only a write one where Redis refused writes.
+   */
+  private async command<T>(
+    proves: 'read' | 'write',
+    run: () => Promise<T>,
+  ): Promise<T> {
     // The connection's own 'error' events report the outage; here we only refuse quickly.
     if (this.client.status !== 'ready') throw unavailable();
+    let result: T;
     try {
-      return await run();
+      result = await run();
     } catch (error) {
       if (error instanceof HeartbeatError) throw error;
-      this.reportDown(String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      this.reportDown(message, refusesWrites(message) ? 'writes' : 'all');
       throw unavailable();
     }
+    if (this.down === 'all' || (this.down && proves === 'write')) {
+      this.reportUp();
+    }
+    return result;
   }
 
-  /** One log line per outage, not one per request. */
-  private reportDown(reason: string): void {
-    if (this.reportedDown || this.closed) return;
-    this.reportedDown = true;
+  /**
+   * One log line when an outage begins, with its cause, and one when it ends (`reportUp`), not
+   * one per request: whatever the cause, the next outage is logged again.
+   */
+  private reportDown(reason: string, scope: 'writes' | 'all'): void {
+    if (this.closed) return;
+    if (this.down !== undefined) {
+      // Already reported; a Redis that stopped answering altogether is the larger outage.
+      if (scope === 'all') this.down = 'all';
+      return;
+    }
+    this.down = scope;
     this.logger.error(
-      `heartbeat store: Redis unavailable (${reason}); answering 503 until it is back`,
+      scope === 'writes'
+        ? `heartbeat store: Redis refuses writes (${oneLine(reason)}); heartbeats are answered 503 and /status UNKNOWN until it accepts them`
+        : `heartbeat store: Redis unavailable (${oneLine(reason)}); answering 503 until it is back`,
     );
   }
+
+  private reportUp(): void {
+    if (this.down === undefined || this.closed) return;
+    this.down = undefined;
+    this.logger.log('heartbeat store: Redis is back');
+  }
+}
+
+/**
+ * Errors with which Redis refuses a write while it still answers reads: out of memory
+ * (`noeviction`), a read-only replica, writes stopped after a failed background save, too few
+ * replicas for `min-replicas-to-write`.
+ */
+function refusesWrites(message: string): boolean {
+  return /^(OOM|READONLY|MISCONF|NOREPLICAS)\b/.test(message);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** An upsert waiting for the end of the event-loop turn, to be sent with the others. */

@@ -1,10 +1,12 @@
 import {
   Controller,
+  Delete,
   Get,
   HttpException,
   NotFoundException,
   Param,
   Query,
+  UseGuards,
 } from '@nestjs/common';
 import {
   errorResponse,
@@ -15,6 +17,10 @@ import { HeartbeatMessages } from '../../core/messages.js';
 import { formatUnknownAppLine } from '../../core/nagios.js';
 import type { HeartbeatAppStatus, HeartbeatState } from '../../core/status.js';
 import { HeartbeatRegistry } from '../../engine/heartbeat-registry.js';
+import {
+  HeartbeatAccessGuard,
+  RequireHeartbeatAccess,
+} from '../heartbeat-access.guard.js';
 
 /**
  * One application as the JSON API shows it. Times are ISO 8601.
@@ -61,15 +67,27 @@ export interface HeartbeatAppListQuery {
 const STATES: readonly string[] = ['OK', 'WARNING', 'CRITICAL'];
 
 /**
+ * The answer to `DELETE apps/:id`.
+ * @publicApi
+ */
+export interface HeartbeatRemovedView {
+  readonly id: string;
+  readonly removed: true;
+}
+
+/**
  * A JSON view of the registry for tools that prefer it to Nagios text: `GET apps` (paged:
- * `limit`, `cursor`, `state`, `idContains`) and `GET apps/:id`. Mounted with the `api` extra.
- * Unlike the protocol routes it answers in the host's JSON conventions (interceptors and
- * exception filters apply). A page never reads more than `maxPageScan` records, so no request
- * grows with the registry.
+ * `limit`, `cursor`, `state`, `idContains`) and `GET apps/:id` (a read token under the `auth`
+ * option), and the admin operations on an app, `DELETE apps/:id` (an admin token). Mounted with
+ * the `api` extra. Unlike the protocol routes it answers in the host's JSON conventions
+ * (interceptors and exception filters apply). A page never reads more than `maxPageScan`
+ * records, so no request grows with the registry.
  *
  * @publicApi
  */
 @Controller('apps')
+@UseGuards(HeartbeatAccessGuard)
+@RequireHeartbeatAccess('read')
 export class HeartbeatApiController {
   constructor(private readonly registry: HeartbeatRegistry) {}
 
@@ -96,6 +114,18 @@ export class HeartbeatApiController {
     const status = await this.guard(() => this.registry.get(id));
     if (!status) throw new NotFoundException(formatUnknownAppLine(id));
     return this.view(status);
+  }
+
+  /**
+   * Removes an app, as its own `hb_done` would (a `heartbeat.deregistered` event follows); 404
+   * when it is not known.
+   */
+  @Delete(':id')
+  @RequireHeartbeatAccess('admin')
+  async remove(@Param('id') id: string): Promise<HeartbeatRemovedView> {
+    const removed = await this.guard(() => this.registry.deregister(id));
+    if (!removed) throw new NotFoundException(formatUnknownAppLine(id));
+    return { id, removed: true };
   }
 
   private view(status: HeartbeatAppStatus): HeartbeatAppView {
