@@ -101,7 +101,10 @@ export {
 } from './http/index.js';
 
 // Stores and contracts.
-export { InMemoryHeartbeatStore } from './stores/index.js';
+export {
+  InMemoryHeartbeatStore,
+  type InMemoryHeartbeatStoreOptions,
+} from './stores/index.js';
 export type * from './interfaces/index.js';
 
 // Options, states and errors.

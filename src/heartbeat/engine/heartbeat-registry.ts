@@ -208,7 +208,9 @@ export class HeartbeatRegistry {
     dependencies: HeartbeatRegistryDependencies = {},
   ): HeartbeatRegistry {
     const resolved = resolveHeartbeatOptions(options);
-    const store = resolved.store ?? new InMemoryHeartbeatStore();
+    const store =
+      resolved.store ??
+      new InMemoryHeartbeatStore({ capacity: resolved.maxApps });
     return new HeartbeatRegistry(
       resolved,
       store,

@@ -156,7 +156,7 @@ export interface HeartbeatModuleOptions {
   /**
    * The store holding the registry. When omitted an `InMemoryHeartbeatStore` is created.
    * The module calls `close()` on it at shutdown; stores only close what they opened.
-   * @default new InMemoryHeartbeatStore()
+   * @default new InMemoryHeartbeatStore({ capacity: maxApps })
    */
   store?: HeartbeatStore;
   /**

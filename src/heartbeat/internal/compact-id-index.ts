@@ -49,12 +49,14 @@ export class CompactIdIndex {
     /** Called for each live slot that compaction moves down, in ascending order. */
     private readonly onMove: (from: number, to: number) => void,
   ) {
-    this.table = new Int32Array(tableSizeFor(capacity));
+    // The table grows with the IDs held (touched at random, it would be resident in full).
+    this.table = new Int32Array(tableSizeFor(Math.min(capacity, 1024)));
     this.mask = this.table.length - 1;
     this.hashes = new Uint32Array(capacity);
     this.offsets = new Uint32Array(capacity);
     this.lengths = new Uint32Array(capacity);
     this.seqs = new Float64Array(capacity);
+    // Reserved, not resident: the arena is written front to back.
     this.arena = Buffer.alloc(capacity * 16);
   }
 

@@ -36,7 +36,8 @@ export const heartbeatProviders: Provider[] = [
   {
     provide: HEARTBEAT_STORE,
     useFactory: (options: ResolvedHeartbeatOptions) =>
-      options.store ?? new InMemoryHeartbeatStore(),
+      options.store ??
+      new InMemoryHeartbeatStore({ capacity: options.maxApps }),
     inject: [HEARTBEAT_OPTIONS],
   },
   {

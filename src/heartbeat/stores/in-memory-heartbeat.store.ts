@@ -13,6 +13,24 @@ import { SlotHeap } from '../internal/slot-heap.js';
 import { widen } from '../internal/slot-index.js';
 
 const INITIAL_CAPACITY = 1024;
+/**
+ * Largest capacity reserved up front (about 400 MB of address space at ~100 bytes a slot):
+ * beyond it the columns grow by doubling.
+ */
+const MAX_RESERVED_CAPACITY = 4_194_304;
+
+/** Options of {@link InMemoryHeartbeatStore}. @publicApi */
+export interface InMemoryHeartbeatStoreOptions {
+  /**
+   * Slots to reserve up front, typically `maxApps` (the module and `HeartbeatRegistry.create()`
+   * pass it). Reserved columns cost address space, not memory: pages are touched as apps are
+   * registered. What it saves is growth: without it the columns double as apps arrive, and
+   * each doubling leaves the old arrays for the garbage collector to free, which it may not do
+   * for a while (tens of megabytes of RSS at a million apps).
+   * @default 1024
+   */
+  readonly capacity?: number;
+}
 
 /**
  * The default store, laid out for a million apps with nothing per app on the JavaScript heap:
@@ -33,32 +51,46 @@ const INITIAL_CAPACITY = 1024;
  * @publicApi
  */
 export class InMemoryHeartbeatStore implements HeartbeatStore {
-  private lastSeen = new Float64Array(INITIAL_CAPACITY);
-  private delayMs = new Float64Array(INITIAL_CAPACITY);
-  private registeredAt = new Float64Array(INITIAL_CAPACITY);
-  private warnAt = new Float64Array(INITIAL_CAPACITY);
-  private critAt = new Float64Array(INITIAL_CAPACITY);
+  private lastSeen: Float64Array;
+  private delayMs: Float64Array;
+  private registeredAt: Float64Array;
+  private warnAt: Float64Array;
+  private critAt: Float64Array;
   /** Ordered by expiresAt; it also holds the expiresAt column. */
-  private readonly deadlines = new SlotHeap(INITIAL_CAPACITY);
-  private readonly index = new CompactIdIndex(
-    INITIAL_CAPACITY,
-    (capacity) => {
-      this.lastSeen = widen(this.lastSeen, capacity);
-      this.delayMs = widen(this.delayMs, capacity);
-      this.registeredAt = widen(this.registeredAt, capacity);
-      this.warnAt = widen(this.warnAt, capacity);
-      this.critAt = widen(this.critAt, capacity);
-      this.deadlines.grow(capacity);
-    },
-    (from, to) => {
-      this.lastSeen[to] = this.lastSeen[from]!;
-      this.delayMs[to] = this.delayMs[from]!;
-      this.registeredAt[to] = this.registeredAt[from]!;
-      this.warnAt[to] = this.warnAt[from]!;
-      this.critAt[to] = this.critAt[from]!;
-      this.deadlines.move(from, to);
-    },
-  );
+  private readonly deadlines: SlotHeap;
+  private readonly index: CompactIdIndex;
+
+  constructor(options: InMemoryHeartbeatStoreOptions = {}) {
+    const capacity = Math.min(
+      Math.max(INITIAL_CAPACITY, Math.ceil(options.capacity ?? 0)),
+      MAX_RESERVED_CAPACITY,
+    );
+    this.lastSeen = new Float64Array(capacity);
+    this.delayMs = new Float64Array(capacity);
+    this.registeredAt = new Float64Array(capacity);
+    this.warnAt = new Float64Array(capacity);
+    this.critAt = new Float64Array(capacity);
+    this.deadlines = new SlotHeap(capacity);
+    this.index = new CompactIdIndex(
+      capacity,
+      (grown) => {
+        this.lastSeen = widen(this.lastSeen, grown);
+        this.delayMs = widen(this.delayMs, grown);
+        this.registeredAt = widen(this.registeredAt, grown);
+        this.warnAt = widen(this.warnAt, grown);
+        this.critAt = widen(this.critAt, grown);
+        this.deadlines.grow(grown);
+      },
+      (from, to) => {
+        this.lastSeen[to] = this.lastSeen[from]!;
+        this.delayMs[to] = this.delayMs[from]!;
+        this.registeredAt[to] = this.registeredAt[from]!;
+        this.warnAt[to] = this.warnAt[from]!;
+        this.critAt[to] = this.critAt[from]!;
+        this.deadlines.move(from, to);
+      },
+    );
+  }
 
   upsert(
     record: HeartbeatRecord,

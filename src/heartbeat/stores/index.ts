@@ -1,1 +1,4 @@
-export { InMemoryHeartbeatStore } from './in-memory-heartbeat.store.js';
+export {
+  InMemoryHeartbeatStore,
+  type InMemoryHeartbeatStoreOptions,
+} from './in-memory-heartbeat.store.js';
