@@ -12,6 +12,8 @@ export interface AppConfig {
   readonly heartbeat: ResolvedHeartbeatOptions;
   /** `HB_ADAPTER`: the HTTP platform. */
   readonly adapter: 'express' | 'fastify';
+  /** `HB_DASHBOARD`: serve the live dashboard at `/` (on unless `false`). */
+  readonly dashboard: boolean;
   /** `REDIS_URL`: keep the registry in Redis instead of memory. */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
 }
@@ -31,6 +33,10 @@ const NUMERIC_OPTIONS = {
   HB_MAX_APP_ID_LENGTH: 'maxAppIdLength',
   HB_MAX_TIMEOUT_MS: 'maxTimeoutMs',
   HB_MAX_BODY_BYTES: 'maxBodyBytes',
+  HB_DASHBOARD_MAX_STREAMS: 'dashboardMaxStreams',
+  HB_DASHBOARD_MAX_PAGE_SIZE: 'dashboardMaxPageSize',
+  HB_DASHBOARD_KEEPALIVE_MS: 'dashboardKeepAliveMs',
+  HB_DASHBOARD_REFRESH_MS: 'dashboardRefreshMs',
 } as const satisfies Record<string, keyof HeartbeatModuleOptions>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -107,8 +113,17 @@ export function loadAppConfig(env: Env): AppConfig {
     ...resolveListenAddress(env),
     heartbeat: resolveHeartbeatOptions(heartbeatOptionsFromEnv(env)),
     adapter: adapterFromEnv(env),
+    dashboard: booleanFrom(env, 'HB_DASHBOARD', true),
     ...redisFromEnv(env),
   };
+}
+
+function booleanFrom(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`${name}=${env[name]} is not one of true, false`);
 }
 
 function adapterFromEnv(env: Env): AppConfig['adapter'] {

@@ -10,6 +10,7 @@ import {
 import { BaseExceptionFilter, type AbstractHttpAdapter } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
+  HeartbeatDashboardHandler,
   HeartbeatHttpHandler,
   HeartbeatRegistry,
   type HeartbeatLogger,
@@ -77,13 +78,24 @@ class StandaloneErrorFilter extends BaseExceptionFilter {
   }
 }
 
+/** What the front door serves besides the protocol. */
+export interface StandaloneSetupOptions {
+  /** The live dashboard at `/` (`HB_DASHBOARD`). @default true */
+  readonly dashboard?: boolean;
+}
+
 /**
  * The standalone server's front door: protocol commands and monitoring queries are answered
  * straight from the `node:http` server, as the last path segment under any prefix, before any
- * framework router runs; everything else goes on to Nest. That keeps the hot path (`hb_ping`,
- * `/status`) at the speed of Node itself on either platform.
+ * framework router runs; then the dashboard (`/`, its files, `/dashboard/apps`, `/events`);
+ * everything else goes on to Nest. That keeps the hot path (`hb_ping`, `/status`) at the speed of
+ * Node itself on either platform, and lets an event stream hold its socket without a framework
+ * in the way. The module's lifecycle ends the streams at shutdown.
  */
-export function setupStandaloneApp(app: INestApplication): void {
+export function setupStandaloneApp(
+  app: INestApplication,
+  options: StandaloneSetupOptions = {},
+): void {
   const logger: HeartbeatLogger = new Logger('Heartbeat');
   const handler = new HeartbeatHttpHandler(app.get(HeartbeatRegistry), logger, {
     anyPrefix: true,
@@ -97,8 +109,13 @@ export function setupStandaloneApp(app: INestApplication): void {
     (request: IncomingMessage, response: ServerResponse) => void
   >;
   server.removeAllListeners('request');
+  const dashboard =
+    options.dashboard === false
+      ? undefined
+      : app.get(HeartbeatDashboardHandler);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (handler.serve(request, response)) return;
+    if (dashboard?.serve(request, response)) return;
     for (const listener of framework) listener.call(server, request, response);
   });
 }

@@ -29,10 +29,12 @@ async function bootstrap(config: AppConfig): Promise<void> {
     // The front door reads protocol bodies itself; nothing behind it takes one.
     { bodyParser: false, logger: new QuietStartupLogger() },
   );
-  setupStandaloneApp(app);
+  setupStandaloneApp(app, { dashboard: config.dashboard });
   await app.listen(config.port, config.host);
   const logger = new Logger('Heartbeat');
-  logger.log(`heartbeat server listening on ${await app.getUrl()}`);
+  const url = await app.getUrl();
+  logger.log(`heartbeat server listening on ${url}`);
+  if (config.dashboard) logger.log(`dashboard at ${url}/`);
 
   // Our own handlers rather than enableShutdownHooks(): Nest re-raises the signal after its
   // hooks, so the process would end "killed by SIGTERM"; a clean stop exits 0.

@@ -34,6 +34,7 @@ export {
   HeartbeatApiController,
   type HeartbeatAppView,
 } from './nest/controllers/heartbeat-api.controller.js';
+export { HeartbeatDashboardController } from './nest/controllers/heartbeat-dashboard.controller.js';
 
 // The engine.
 export {
@@ -66,6 +67,20 @@ export {
   type HeartbeatHttpRequest,
   type HeartbeatRoute,
 } from './http/index.js';
+
+// The live dashboard (page, first page as JSON, server-sent events), framework-free as well.
+export {
+  DASHBOARD_SORTS,
+  HeartbeatDashboardHandler,
+  firstPage,
+  type DashboardAppView,
+  type DashboardCounts,
+  type DashboardPage,
+  type DashboardQuery,
+  type DashboardRoute,
+  type DashboardSort,
+  type HeartbeatDashboardHandlerOptions,
+} from './dashboard/index.js';
 
 // Stores and contracts.
 export { InMemoryHeartbeatStore } from './stores/index.js';

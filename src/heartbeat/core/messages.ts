@@ -25,6 +25,14 @@ export const HeartbeatMessages = {
     `registry is full (${max} applications), new registrations are refused`,
   noRoute: (path: string) => `no heartbeat route at [${printable(path)}]`,
   storeUnavailable: () => 'store unavailable',
+  invalidPageLimit: (raw: string, max: number) =>
+    `limit must be an integer from 1 to ${max}, got [${printable(raw)}]`,
+  invalidSort: (raw: string, allowed: readonly string[]) =>
+    `sort must be one of ${allowed.join(', ')}, got [${printable(raw)}]`,
+  filterTooLong: (length: number, max: number) =>
+    `q is ${length} characters long, the limit is ${max}`,
+  tooManyStreams: (max: number) =>
+    `too many event streams (${max} open), try again later`,
   invalidOption: (name: string, value: unknown, expected: string) =>
     `invalid heartbeat option ${name}=${JSON.stringify(value)}: expected ${expected}`,
   unorderedThresholds: (warn: number, crit: number, drop: number) =>

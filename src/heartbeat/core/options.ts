@@ -21,6 +21,10 @@ export const HEARTBEAT_DEFAULTS = {
   maxTimeoutMs: 86_400_000,
   maxBodyBytes: 16_384,
   corsOrigin: '*',
+  dashboardMaxStreams: 100,
+  dashboardMaxPageSize: 1_000,
+  dashboardKeepAliveMs: 15_000,
+  dashboardRefreshMs: 5_000,
 } as const satisfies ResolvedHeartbeatOptions;
 
 type NumericOption = Exclude<
@@ -44,6 +48,10 @@ const INTEGER_MINIMUMS: Record<
   maxAppIdLength: 1,
   maxTimeoutMs: 0,
   maxBodyBytes: 64,
+  dashboardMaxStreams: 1,
+  dashboardMaxPageSize: 1,
+  dashboardKeepAliveMs: 10,
+  dashboardRefreshMs: 100,
 };
 
 /**

@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-module-options.interface.js';
 import { HeartbeatApiController } from './controllers/heartbeat-api.controller.js';
+import { HeartbeatDashboardController } from './controllers/heartbeat-dashboard.controller.js';
 import {
   HeartbeatAnyPrefixMonitorController,
   HeartbeatAnyPrefixProtocolController,
@@ -41,6 +42,13 @@ export interface HeartbeatModuleExtras {
    * @default false
    */
   api?: boolean;
+  /**
+   * Mount the live dashboard at the module's mount path: the page (`GET /`), its `dashboard.css`
+   * and `dashboard.js`, `GET dashboard/apps` and the event stream `GET events`. Mount the module
+   * under a path of its own (`RouterModule`) so the page does not take the host's `/`.
+   * @default false
+   */
+  dashboard?: boolean;
 }
 
 export const {
@@ -60,6 +68,7 @@ export const {
       monitoring: true,
       anyPrefix: false,
       api: false,
+      dashboard: false,
     },
     (definition, extras) => {
       const controllers: Type[] = [];
@@ -78,6 +87,7 @@ export const {
         );
       }
       if (extras.api) controllers.push(HeartbeatApiController);
+      if (extras.dashboard) controllers.push(HeartbeatDashboardController);
       return { ...definition, global: extras.isGlobal, controllers };
     },
   )
