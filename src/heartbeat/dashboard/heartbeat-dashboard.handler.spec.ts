@@ -37,6 +37,7 @@ describe('HeartbeatDashboardHandler', () => {
     await serve('/ops/heartbeat/');
     expect(dashboard.routeOf('/ops/heartbeat/')).toBe('page');
     expect(dashboard.routeOf('/ops/heartbeat')).toBe('page');
+    expect(dashboard.routeOf('/ops/heartbeat/dashboard')).toBe('page');
     expect(dashboard.routeOf('/ops/heartbeat/dashboard.js?v=1')).toBe(
       'dashboard.js',
     );
@@ -145,12 +146,14 @@ describe('HeartbeatDashboardHandler', () => {
     expect(await registry.list()).toEqual([]);
   });
 
-  it('redirects the page to its address with a slash, relatively', async () => {
+  it('redirects the bare mount path to the page with a slash, relatively', async () => {
     await serve('/ops/heartbeat');
     const answer = await request(server)
       .get('/ops/heartbeat?kiosk=1')
       .expect(308);
     expect(answer.headers.location).toBe('heartbeat/?kiosk=1');
+    await request(server).get('/ops/heartbeat/').expect(200);
+    await request(server).get('/ops/heartbeat/dashboard').expect(200);
   });
 
   it('streams events and refuses streams beyond dashboardMaxStreams with 503', async () => {

@@ -26,8 +26,8 @@ import {
 } from './dashboard-event.streams.js';
 
 /**
- * What the dashboard serves, relative to its mount path: the page (`/`), its stylesheet and
- * script, the first page of applications as JSON and the server-sent event stream.
+ * What the dashboard serves, relative to its mount path: the page (`/` and `/dashboard`), its
+ * stylesheet and script, the first page of applications as JSON and the server-sent event stream.
  * @publicApi
  */
 export type DashboardRoute =
@@ -36,8 +36,9 @@ export type DashboardRoute =
 /** @publicApi */
 export interface HeartbeatDashboardHandlerOptions {
   /**
-   * Where {@link HeartbeatDashboardHandler.serve} finds the dashboard: the page at `<mountPath>/`,
-   * the rest below it. Framework routers that match routes themselves call `serveRoute` instead.
+   * Where {@link HeartbeatDashboardHandler.serve} finds the dashboard: the page at `<mountPath>/`
+   * and `<mountPath>/dashboard`, the rest below it. Framework routers that match routes
+   * themselves call `serveRoute` instead.
    * @default '/'
    */
   readonly mountPath?: string;
@@ -46,6 +47,7 @@ export interface HeartbeatDashboardHandlerOptions {
 const ROUTES = new Map<string, DashboardRoute>([
   ['', 'page'],
   ['/', 'page'],
+  ['/dashboard', 'page'],
   ['/dashboard.css', 'dashboard.css'],
   ['/dashboard.js', 'dashboard.js'],
   ['/dashboard/apps', 'dashboard/apps'],
@@ -146,8 +148,13 @@ export class HeartbeatDashboardHandler {
    * (and writes nothing) otherwise. For `node:http` servers and Connect-style middleware.
    */
   serve(request: HeartbeatHttpRequest, response: ServerResponse): boolean {
-    const route = this.routeOf(request.url ?? '/');
+    const url = request.url ?? '/';
+    const route = this.routeOf(url);
     if (route === undefined) return false;
+    if (splitTarget(url).path === this.mountPath) {
+      this.redirectToSlash(url, response);
+      return true;
+    }
     this.serveRoute(route, request, response).catch((error: unknown) =>
       this.logger.debug?.(`dashboard answer not written: ${String(error)}`),
     );
@@ -168,10 +175,6 @@ export class HeartbeatDashboardHandler {
       assertMethod(request.method ?? 'GET', MONITOR_METHODS);
       switch (route) {
         case 'page':
-          if (!splitTarget(url).path.endsWith('/')) {
-            this.redirectToSlash(url, response);
-            return;
-          }
           this.sendAsset('index.html', request, response);
           return;
         case 'dashboard.css':
@@ -204,8 +207,9 @@ export class HeartbeatDashboardHandler {
 
   /**
    * The page links its files relatively (`dashboard.js`, `events`), so that it works under any
-   * mount path and behind a proxy that strips a prefix; that needs the page's URL to end in `/`.
-   * The redirect is relative for the same reason.
+   * mount path and behind a proxy that strips a prefix; that needs the page's URL to be
+   * `<mount>/` or `<mount>/dashboard`, not the bare `<mount>`. The redirect is relative for the
+   * same reason.
    */
   private redirectToSlash(url: string, response: ServerResponse): void {
     const { path, query } = splitTarget(url);

@@ -43,9 +43,8 @@ export interface HeartbeatModuleExtras {
    */
   api?: boolean;
   /**
-   * Mount the live dashboard at the module's mount path: the page (`GET /`), its `dashboard.css`
-   * and `dashboard.js`, `GET dashboard/apps` and the event stream `GET events`. Mount the module
-   * under a path of its own (`RouterModule`) so the page does not take the host's `/`.
+   * Mount the live dashboard at the module's mount path: the page (`GET dashboard`), its
+   * `dashboard.css` and `dashboard.js`, `GET dashboard/apps` and the event stream `GET events`.
    * @default false
    */
   dashboard?: boolean;

@@ -19,10 +19,11 @@ function nodeResponse(reply: DashboardReply): ServerResponse {
 }
 
 /**
- * The live dashboard at the module's mount path (the `dashboard` extra): the page, its files,
- * `GET dashboard/apps` and `GET events`. Each route hands the request to the framework-free
- * {@link HeartbeatDashboardHandler}, as the standalone server's front door does. Mount the
- * module under a path (`RouterModule`) so the page does not take the host's `/`.
+ * The live dashboard at the module's mount path (the `dashboard` extra): the page at
+ * `GET dashboard`, its files, `GET dashboard/apps` and `GET events`. Each route hands the
+ * request to the framework-free {@link HeartbeatDashboardHandler}, as the standalone server's
+ * front door does. The page is a path of its own, not the mount point itself, so it never takes
+ * a host's `/` and needs no trailing slash (which Nest strips and Fastify then tells apart).
  * @publicApi
  */
 @Controller()
@@ -30,7 +31,7 @@ function nodeResponse(reply: DashboardReply): ServerResponse {
 export class HeartbeatDashboardController {
   constructor(private readonly dashboard: HeartbeatDashboardHandler) {}
 
-  @Get()
+  @Get('dashboard')
   page(
     @Req() request: HeartbeatHttpRequest,
     @Res() reply: DashboardReply,
