@@ -1,23 +1,21 @@
-import type { INestApplication } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
-import { Test } from '@nestjs/testing';
 import http from 'node:http';
 import request from 'supertest';
-import { AppModule } from '../src/app.module.js';
-import { setupStandaloneApp } from '../src/app.setup.js';
 import {
-  HEARTBEAT_CLOCK,
   HeartbeatDashboardHandler,
   HeartbeatModule,
   HeartbeatRegistry,
 } from '../src/heartbeat/index.js';
-import { FakeHeartbeatClock } from '../src/heartbeat/testing/index.js';
 import {
   createHeartbeatApp,
   type HeartbeatTestApp,
 } from './support/create-heartbeat-app.js';
 import { expectPlainText } from './support/expect-plain-text.js';
+import {
+  startFrontDoorApp,
+  type FrontDoorApp,
+} from './support/front-door-app.js';
 import { PLATFORMS } from './support/platforms.js';
 
 /** Opens `GET events` and resolves once `text` has arrived; returns what came and a way to stop. */
@@ -133,30 +131,17 @@ describe.each(PLATFORMS)('the dashboard extra on $name', (platform) => {
 });
 
 describe('the dashboard on the standalone front door', () => {
-  let app: INestApplication;
-  afterEach(() => app?.close());
-
-  async function standalone(dashboard?: boolean): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
-      .overrideProvider(HEARTBEAT_CLOCK)
-      .useValue(new FakeHeartbeatClock())
-      .compile();
-    const nest = moduleRef.createNestApplication({
-      logger: false,
-      bodyParser: false,
-    });
-    setupStandaloneApp(nest, { dashboard });
-    await nest.init();
-    return nest;
-  }
+  let door: FrontDoorApp;
+  afterEach(() => door?.app.close());
 
   it('answers / and its paths before Nest', async () => {
-    app = await standalone();
-    const server = app.getHttpServer();
+    door = await startFrontDoorApp();
+    const server = door.app.getHttpServer();
     await request(server)
       .get('/')
       .expect(200)
       .expect(/<table id="apps"/);
+    await request(server).get('/dashboard').expect(200);
     await request(server).get('/dashboard/apps').expect(200);
     // Everything else as before: the protocol at any prefix, the JSON API behind the door.
     expectPlainText(
@@ -168,8 +153,8 @@ describe('the dashboard on the standalone front door', () => {
   });
 
   it('HB_DASHBOARD=false leaves / to the 404 it was', async () => {
-    app = await standalone(false);
-    const server = app.getHttpServer();
+    door = await startFrontDoorApp({}, { dashboard: false });
+    const server = door.app.getHttpServer();
     for (const path of ['/', '/dashboard.js', '/dashboard/apps', '/events']) {
       const answer = await request(server).get(path).expect(404);
       expect(answer.text).toMatch(/^ERROR: Cannot GET \//);
