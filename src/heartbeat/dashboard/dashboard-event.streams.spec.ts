@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import {
@@ -80,6 +81,7 @@ describe('DashboardEventStreams', () => {
     streams.close();
     await registry.close();
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   it('starts each stream with its headers, the retry delay and a comment', () => {
@@ -187,6 +189,27 @@ describe('DashboardEventStreams', () => {
     expect(counts).toHaveLength(2);
     expect(counts[1]!.data.total).toBe(3);
     expect(list).toHaveBeenCalledTimes(2);
+  });
+
+  it('counts less often when counting is slow: at most 1/20 of the time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    const response = new FakeResponse();
+    streams.open(asResponse(response), []);
+    // Each count reads the whole registry; say it takes 100 ms.
+    let clockMs = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (clockMs += 100));
+    const counted = () =>
+      response.messages().filter((m) => m.event === 'counts').length;
+    await registry.register('a', 1000);
+    await settle();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(counted()).toBe(1);
+    await registry.register('b', 1000);
+    await settle();
+    await vi.advanceTimersByTimeAsync(1900);
+    expect(counted()).toBe(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(counted()).toBe(2);
   });
 
   it('keeps idle streams open with a comment every keepAliveMs', () => {

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { Subscription } from 'rxjs';
 import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
@@ -22,7 +23,11 @@ export interface DashboardStreamOptions {
   readonly keepAliveMs: number;
   /** The `retry:` sent to clients: how long an `EventSource` waits before it reconnects. */
   readonly retryMs: number;
-  /** Shortest period between two `counts` events. */
+  /**
+   * Shortest period between two `counts` events. Longer when counting is expensive (a whole
+   * registry read today): a count waits at least {@link DASHBOARD_READ_BUDGET} times what the
+   * previous one took, so counting never takes more than 1/20 of the server's time.
+   */
   readonly countsIntervalMs: number;
   /**
    * Most bytes a stream may have waiting for a slow client; beyond, the stream is closed (the
@@ -30,6 +35,13 @@ export interface DashboardStreamOptions {
    */
   readonly maxBufferedBytes: number;
 }
+
+/**
+ * How many times its own duration the dashboard waits before it repeats an expensive read (the
+ * counts of the stream, the page's refresh): such reads take at most 1/20 of the server's time.
+ * @internal
+ */
+export const DASHBOARD_READ_BUDGET = 20;
 
 /** The defaults besides the configurable `maxStreams` and `keepAliveMs`. @internal */
 export const DASHBOARD_STREAM_DEFAULTS = {
@@ -52,7 +64,8 @@ const WITH_VIEW = new Set<string>([
  * - Events are written in batches: the registry's events of one moment (a sweep's transitions)
  *   are read together (`registered` and `state-changed` carry the application's current view, so a
  *   client can show an application it did not know) and written to each stream at once.
- * - `counts` follows changes, at most once per `countsIntervalMs`, computed once for all streams.
+ * - `counts` follows changes, at most once per `countsIntervalMs` (less often when counting is
+ *   slow, see {@link DASHBOARD_READ_BUDGET}), computed once for all streams.
  * - A comment line every `keepAliveMs` keeps proxies from closing idle streams; `retry:` tells
  *   clients how soon to reconnect.
  * - A stream ends when its client goes, when it falls too far behind, and at shutdown.
@@ -68,7 +81,8 @@ export class DashboardEventStreams {
   private subscription?: Subscription;
   private keepAlive?: NodeJS.Timeout;
   private countsTimer?: NodeJS.Timeout;
-  private lastCountsAt = 0;
+  /** When the next `counts` may be computed (wall time). */
+  private countsDueAt = 0;
   private pending: HeartbeatEvent[] = [];
   private flushing = false;
   private closed = false;
@@ -188,18 +202,19 @@ export class DashboardEventStreams {
 
   private scheduleCounts(): void {
     if (this.countsTimer) return;
-    const wait = Math.max(
-      0,
-      this.lastCountsAt + this.options.countsIntervalMs - Date.now(),
-    );
+    const wait = Math.max(0, this.countsDueAt - Date.now());
     this.countsTimer = setTimeout(() => void this.sendCounts(), wait);
     this.countsTimer.unref();
   }
 
   private async sendCounts(): Promise<void> {
-    this.lastCountsAt = Date.now();
+    const started = performance.now();
     try {
       const { counts, total, now } = await countStates(this.registry);
+      const took = performance.now() - started;
+      this.countsDueAt =
+        Date.now() +
+        Math.max(this.options.countsIntervalMs, took * DASHBOARD_READ_BUDGET);
       this.broadcast(
         `event: counts\ndata: ${JSON.stringify({ now, counts, total })}\n\n`,
       );

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import request from 'supertest';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
@@ -129,6 +130,20 @@ describe('HeartbeatDashboardHandler', () => {
       thresholds: { warn: 3, crit: 5, drop: 6 },
       refreshMs: 5000,
     });
+  });
+
+  it('asks pages to come back later when reading the first page is slow', async () => {
+    await serve(undefined, { dashboardRefreshMs: 5000 });
+    const refresh = async () =>
+      (await request(server).get('/dashboard/apps').expect(200)).body
+        .refreshMs as number;
+    expect(await refresh()).toBe(5000);
+    // 1 s per read: the next read in 20 s, so reads take at most 1/20 of the time.
+    let clockMs = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (clockMs += 1000));
+    await refresh();
+    expect(await refresh()).toBe(20_000);
+    vi.restoreAllMocks();
   });
 
   it('refuses bad queries and other methods with one ERROR line, changing nothing', async () => {

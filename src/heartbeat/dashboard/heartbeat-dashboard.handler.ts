@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { errorResponse } from '../core/errors.js';
 import {
   assertMethod,
@@ -21,6 +22,7 @@ import {
 } from './dashboard-assets.js';
 import { firstPage, parseDashboardQuery } from './dashboard-data.js';
 import {
+  DASHBOARD_READ_BUDGET,
   DASHBOARD_STREAM_DEFAULTS,
   DashboardEventStreams,
 } from './dashboard-event.streams.js';
@@ -100,6 +102,8 @@ export class HeartbeatDashboardHandler {
   private readonly textHeaders: readonly string[];
   private readonly dataHeaders: readonly string[];
   private assets?: Record<DashboardAssetName, DashboardAsset>;
+  /** What the latest first-page read took, in milliseconds. */
+  private pageReadMs = 0;
 
   constructor(
     private readonly registry: HeartbeatRegistry,
@@ -265,7 +269,9 @@ export class HeartbeatDashboardHandler {
       splitTarget(url).query,
       this.registry.options,
     );
+    const started = performance.now();
     const page = await firstPage(this.registry, query);
+    this.pageReadMs = performance.now() - started;
     const body = JSON.stringify({
       ...page,
       thresholds: {
@@ -273,7 +279,7 @@ export class HeartbeatDashboardHandler {
         crit: this.registry.options.critThreshold,
         drop: this.registry.options.dropThreshold,
       },
-      refreshMs: this.registry.options.dashboardRefreshMs,
+      refreshMs: this.refreshMs(),
     });
     response.writeHead(200, [
       'Content-Type',
@@ -283,6 +289,19 @@ export class HeartbeatDashboardHandler {
       String(Buffer.byteLength(body)),
     ]);
     response.end(body);
+  }
+
+  /**
+   * How soon each open page should read its first page again: `dashboardRefreshMs`, or later
+   * when reading it is expensive, so that all open pages together spend at most 1/20 of the
+   * server's time on it.
+   */
+  private refreshMs(): number {
+    const pages = Math.max(1, this.streams.size);
+    return Math.max(
+      this.registry.options.dashboardRefreshMs,
+      Math.ceil(this.pageReadMs * DASHBOARD_READ_BUDGET * pages),
+    );
   }
 
   private openStream(

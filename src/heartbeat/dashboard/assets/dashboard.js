@@ -73,12 +73,22 @@ function duration(ms) {
   return `${Math.round(ms / 3_600_000)} h`;
 }
 
-const dateTime = (ms) =>
-  new Date(ms).toLocaleString(undefined, {
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-  });
-const exact = (ms) => `${dateTime(ms)} (${new Date(ms).toISOString()})`;
+// One formatter of each kind: building one per call costs more than the rest of a row.
+const longFormat = new Intl.DateTimeFormat(undefined, {
+  dateStyle: 'medium',
+  timeStyle: 'medium',
+});
+const shortFormat = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+const numberFormat = new Intl.NumberFormat();
+const count = (n) => numberFormat.format(n);
+const exact = (ms) =>
+  `${longFormat.format(ms)} (${new Date(ms).toISOString()})`;
+const shortDateTime = (ms) => shortFormat.format(ms);
 
 // ---- rows ------------------------------------------------------------------------------------
 
@@ -174,7 +184,7 @@ function fillRow(row) {
     // What only changes with a new view of the app.
     row.shown = app;
     const registeredAt = Date.parse(app.registeredAt);
-    setText(cells.registered, dateTime(registeredAt));
+    setText(cells.registered, shortDateTime(registeredAt));
     setTitle(cells.registered, exact(registeredAt));
     const until = app.pausedUntil ? Date.parse(app.pausedUntil) : NaN;
     cells.paused.replaceChildren();
@@ -182,7 +192,8 @@ function fillRow(row) {
       const badge = cell(cells.paused, 'span', 'paused');
       badge.textContent = Number.isNaN(until)
         ? 'paused'
-        : `until ${dateTime(until)}`;
+        : `until ${shortDateTime(until)}`;
+      if (!Number.isNaN(until)) badge.title = exact(until);
     } else {
       cells.paused.textContent = '—';
     }
@@ -251,12 +262,12 @@ function render() {
     ? 'No application matches this filter.'
     : 'No applications registered.';
   ui.shown.textContent =
-    `Showing ${ordered.length.toLocaleString()} of ${view.matched.toLocaleString()}` +
+    `Showing ${count(ordered.length)} of ${count(view.matched)}` +
     (view.q ? ' matching' : '');
   for (const state of ['OK', 'WARNING', 'CRITICAL']) {
-    $(`count-${state}`).textContent = view.counts[state].toLocaleString();
+    setText($(`count-${state}`), count(view.counts[state]));
   }
-  $('count-total').textContent = view.total.toLocaleString();
+  setText($('count-total'), count(view.total));
   renderSortHeaders();
 }
 
@@ -318,6 +329,8 @@ function askForToken(reason) {
 }
 
 let loads = 0;
+/** Whether a first page was shown, or is on its way. */
+let shownOnce = false;
 /** Reads the first page (counts, and at most `limit` apps in the chosen order and filter). */
 async function load() {
   const params = new URLSearchParams({
@@ -326,12 +339,15 @@ async function load() {
   });
   if (view.q) params.set('q', view.q);
   const seq = ++loads;
+  shownOnce = true;
   let response;
   try {
     response = await api(`dashboard/apps?${params}`);
   } catch {
+    shownOnce = false;
     return; // Unreachable: the stream's banner says so, and the next connection reloads.
   }
+  shownOnce = response.ok;
   if (seq !== loads) return;
   if (response.status === 401) {
     askForToken(
@@ -367,16 +383,23 @@ async function load() {
   for (const id of view.rows.keys()) if (!keep.has(id)) removeRow(id);
   for (const app of page.apps) upsert(app, asOf);
   render();
+  clearTimeout(refreshTimer);
+  refreshTimer = 0;
   scheduleRefresh();
 }
 
 let refreshTimer = 0;
-function scheduleRefresh() {
+let refreshAt = 0;
+/** Reads the first page again in `refreshMs` (the server's pace), or sooner when asked to. */
+function scheduleRefresh(delay = view.refreshMs) {
+  if (refreshTimer && refreshAt <= Date.now() + delay) return;
   clearTimeout(refreshTimer);
+  refreshAt = Date.now() + delay;
   refreshTimer = setTimeout(() => {
+    refreshTimer = 0;
     if (view.live) void load();
     else scheduleRefresh();
-  }, view.refreshMs);
+  }, delay);
 }
 
 function onEvent(name, data) {
@@ -392,6 +415,10 @@ function onEvent(name, data) {
   ) {
     if (matches(id)) view.matched = Math.max(0, view.matched - 1);
     removeRow(id);
+    // Rows went and more apps match than are shown: refill soon (a quarter of the server's pace).
+    if (view.rows.size < Math.min(view.limit, view.matched)) {
+      scheduleRefresh(Math.max(1000, view.refreshMs / 4));
+    }
   } else {
     if (name === 'heartbeat.registered') {
       view.total += 1;
@@ -426,11 +453,15 @@ function setLive(live) {
   ui.connection.textContent = live ? 'Live' : 'Disconnected';
 }
 
+let opens = 0;
 function onOpen() {
   clearTimeout(retryTimer);
   backoff = 0;
   setLive(true);
-  void load();
+  // After a reconnection, anything may have changed: read the page again. The first page of a
+  // fresh tab is asked for at start, beside the stream, so the board shows without waiting for it.
+  opens += 1;
+  if (opens > 1 || !shownOnce) void load();
 }
 
 function onDown() {
@@ -650,3 +681,4 @@ setInterval(() => {
 ui.forgetToken.hidden = !token();
 renderSortHeaders();
 connect();
+void load();
