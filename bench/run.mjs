@@ -33,10 +33,34 @@ const MEMORY_RUNS = [
 ];
 const CONNECTIONS = 64;
 const BASE_APPS = 1000;
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Scenario 5's Redis: a database of its own (never the shell's REDIS_URL, which may hold a
+// user's registry), under a key prefix of this run that is deleted afterwards.
+const BENCH_REDIS_URL =
+  process.env.HB_BENCH_REDIS_URL?.trim() || 'redis://127.0.0.1:6379/14';
+const BENCH_PREFIX = `hbbench:${process.pid}:${Date.now()}:`;
+let redisUsed = false;
 
 const children = new Set();
 process.on('exit', () => children.forEach((child) => child.kill('SIGKILL')));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    children.forEach((child) => child.kill('SIGKILL'));
+    void cleanUpRedis().finally(() => process.exit(130));
+  });
+}
+
+/**
+ * The environment of every process the benchmark starts: PATH and HOME, and exactly the variables
+ * given. Never a copy of ours: a REDIS_URL or HB_* in the shell would put the in-memory targets on
+ * Redis, or change their limits, without a word.
+ */
+function childEnv(vars = {}) {
+  const env = { NO_COLOR: '1' };
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) {
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  }
+  return { ...env, ...vars };
+}
 
 function log(message) {
   process.stderr.write(`${message}\n`);
@@ -57,13 +81,12 @@ async function startServer(name, script, env, readyPattern) {
   const port = await freePort();
   const child = spawn(process.execPath, [script], {
     cwd: root,
-    env: {
-      ...process.env,
-      NO_COLOR: '1',
+    env: childEnv({
       PORT: String(port),
+      HB_HOST: '127.0.0.1',
       HB_PORT: String(port),
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.add(child);
@@ -91,13 +114,26 @@ async function startServer(name, script, env, readyPattern) {
   };
 }
 
-const heartbeatServer = (name, env = {}) =>
+const heartbeatServer = (name, env) =>
   startServer(
     name,
     'dist/main.js',
     { HB_SWEEP_INTERVAL_MS: '1000', ...env },
     /listening on/,
   );
+
+/** The standalone server on its in-memory store: it is never given a Redis URL. */
+async function memoryServer(name, env = {}) {
+  if (Object.keys(env).some((key) => key.includes('REDIS'))) {
+    throw new Error(`${name}: an in-memory target must not get Redis settings`);
+  }
+  const server = await heartbeatServer(name, env);
+  if (/registry in Redis/.test(server.output)) {
+    await server.stop();
+    throw new Error(`${name}: the in-memory target runs on Redis`);
+  }
+  return server;
+}
 
 async function preloaded(server, n) {
   const started = Date.now();
@@ -163,7 +199,7 @@ async function loadWithWrk(url, pathFor, spread) {
       pattern,
       String(spread),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { env: childEnv(), stdio: ['ignore', 'pipe', 'inherit'] },
   );
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
@@ -237,49 +273,72 @@ const row = (scenario, measure, value, target = '') =>
   rows.push({ scenario, measure, value, target });
 const servers = [];
 
-async function redisAnswers() {
+/** A Redis URL without its password, for messages. */
+function redacted(url) {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+async function benchRedisClient() {
   const { Redis } = await import('ioredis');
-  const client = new Redis(REDIS_URL, {
+  const client = new Redis(BENCH_REDIS_URL, {
     lazyConnect: true,
+    connectTimeout: 1000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  client.on('error', () => undefined);
+  let cause;
+  client.on('error', (error) => (cause ??= error));
   try {
     await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
+    return { client };
+  } catch (error) {
+    client.disconnect();
+    return { reason: (cause ?? error).message };
+  }
+}
+
+/** Why no Redis answers at HB_BENCH_REDIS_URL, or undefined when one does. */
+async function redisUnavailable() {
+  const { client, reason } = await benchRedisClient();
+  client?.disconnect();
+  return (
+    reason && `no Redis answers at ${redacted(BENCH_REDIS_URL)}: ${reason}`
+  );
+}
+
+/** Deletes the keys of this run's Redis target (the prefix is ours alone). */
+async function cleanUpRedis() {
+  if (!redisUsed) return;
+  const { client, reason } = await benchRedisClient();
+  if (!client) {
+    log(
+      `could not remove ${BENCH_PREFIX}* from ${redacted(BENCH_REDIS_URL)}: ${reason}`,
+    );
+    return;
+  }
+  try {
+    let cursor = '0';
+    do {
+      const [nextCursor, keys] = await client.scan(
+        cursor,
+        'MATCH',
+        `${BENCH_PREFIX}*`,
+        'COUNT',
+        1000,
+      );
+      if (keys.length) await client.del(...keys);
+      cursor = nextCursor;
+    } while (cursor !== '0');
+    redisUsed = false;
   } finally {
     client.disconnect();
   }
 }
 
-async function deleteKeys(prefix) {
-  const { Redis } = await import('ioredis');
-  const client = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await client.scan(
-      cursor,
-      'MATCH',
-      `${prefix}*`,
-      'COUNT',
-      1000,
-    );
-    if (keys.length) await client.del(...keys);
-    cursor = nextCursor;
-  } while (cursor !== '0');
-  client.disconnect();
-}
-
 /** Scenarios 1, 2, 3 and 5: every HTTP target in one alternating loop. */
 async function httpScenarios() {
   const targets = [];
-  const heartbeat = await preloaded(
-    await heartbeatServer('heartbeat'),
-    BASE_APPS,
-  );
+  const heartbeat = await preloaded(await memoryServer('heartbeat'), BASE_APPS);
   servers.push(heartbeat);
   targets.push({
     label: 'heartbeat',
@@ -288,7 +347,7 @@ async function httpScenarios() {
 
   // The standalone server on Fastify, and the floors: bare node:http, Express 5 and Fastify apps.
   const heartbeatFastify = await preloaded(
-    await heartbeatServer('heartbeat fastify', { HB_ADAPTER: 'fastify' }),
+    await memoryServer('heartbeat fastify', { HB_ADAPTER: 'fastify' }),
     BASE_APPS,
   );
   servers.push(heartbeatFastify);
@@ -348,15 +407,15 @@ async function httpScenarios() {
     );
   }
   let redisNote;
-  let redisPrefix;
   if (only.has('5')) {
-    if (!(await redisAnswers())) {
-      redisNote = `skipped: no Redis answers at ${REDIS_URL}`;
+    const unavailable = await redisUnavailable();
+    if (unavailable) {
+      redisNote = `skipped: ${unavailable}`;
     } else {
-      redisPrefix = `hbbench:${process.pid}:${Date.now()}:`;
+      redisUsed = true;
       const server = await heartbeatServer('redis', {
-        REDIS_URL,
-        HB_REDIS_PREFIX: redisPrefix,
+        REDIS_URL: BENCH_REDIS_URL,
+        HB_REDIS_PREFIX: BENCH_PREFIX,
       });
       servers.push(server);
       if (!/registry in Redis/.test(server.output)) {
@@ -372,7 +431,7 @@ async function httpScenarios() {
   }
   if (only.has('2')) {
     for (const size of MODE.sizes) {
-      const server = await heartbeatServer(`${size} apps`, {
+      const server = await memoryServer(`${size} apps`, {
         HB_MAX_APPS: String(size + 1000),
       });
       servers.push(await preloaded(server, size));
@@ -388,7 +447,6 @@ async function httpScenarios() {
   );
   const { result, ratio } = await alternate(targets);
   await Promise.all(servers.map((server) => server.stop()));
-  if (redisPrefix) await deleteKeys(redisPrefix);
 
   const base = result.heartbeat;
   const s1 = '1 hb_ping, 1k apps, standalone';
@@ -521,7 +579,7 @@ function memoryScenario() {
         idKind,
         ...(withTicks ? ['ticks'] : []),
       ],
-      { cwd: root, encoding: 'utf8' },
+      { cwd: root, encoding: 'utf8', env: childEnv() },
     );
     const m = JSON.parse(out.trim().split('\n').at(-1));
     const ids = idKind === 'uuid' ? '36-char IDs' : '`app-N` IDs';
@@ -551,12 +609,19 @@ if (!args.includes('--no-build')) {
   log(`building the server (${full ? 'full' : 'short'} mode)`);
   execFileSync('npm', ['run', 'build'], {
     cwd: root,
+    env: childEnv(),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
 const started = Date.now();
-if (['1', '2', '3', '5', '6'].some((scenario) => only.has(scenario)))
-  await httpScenarios();
+if (['1', '2', '3', '5', '6'].some((scenario) => only.has(scenario))) {
+  try {
+    await httpScenarios();
+  } finally {
+    children.forEach((child) => child.kill('SIGKILL'));
+    await cleanUpRedis();
+  }
+}
 if (only.has('4')) memoryScenario();
 
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);

@@ -53,7 +53,7 @@ describe('resolveListenAddress', () => {
 });
 
 describe('heartbeatOptionsFromEnv', () => {
-  it('maps HB_* variables onto options', () => {
+  it('maps HB_* variables onto options, as text for the module to validate', () => {
     expect(
       heartbeatOptionsFromEnv({
         HB_TOLERANCE_MS: '500',
@@ -69,18 +69,24 @@ describe('heartbeatOptionsFromEnv', () => {
         HB_CORS_ORIGIN: 'https://kiosk.example',
       }),
     ).toEqual({
-      toleranceMs: 500,
-      warnThreshold: 2.5,
-      critThreshold: 4,
-      dropThreshold: 8,
-      sweepIntervalMs: 250,
-      sweepBatchSize: 100,
-      maxApps: 10,
-      maxAppIdLength: 64,
-      maxTimeoutMs: 60_000,
-      maxBodyBytes: 1024,
+      toleranceMs: '500',
+      warnThreshold: '2.5',
+      critThreshold: '4',
+      dropThreshold: '8',
+      sweepIntervalMs: '250',
+      sweepBatchSize: '100',
+      maxApps: '10',
+      maxAppIdLength: '64',
+      maxTimeoutMs: '60000',
+      maxBodyBytes: '1024',
       corsOrigin: 'https://kiosk.example',
     });
+  });
+
+  it('trims values and treats empty ones as unset', () => {
+    expect(
+      heartbeatOptionsFromEnv({ HB_MAX_APPS: ' 10 ', HB_TOLERANCE_MS: '  ' }),
+    ).toMatchObject({ maxApps: '10', toleranceMs: undefined });
   });
 
   it('an empty HB_CORS_ORIGIN turns the header off', () => {
@@ -88,20 +94,60 @@ describe('heartbeatOptionsFromEnv', () => {
       false,
     );
   });
-
-  it('refuses a value that is not a number, by name', () => {
-    expect(() => heartbeatOptionsFromEnv({ HB_MAX_APPS: 'many' })).toThrow(
-      'HB_MAX_APPS=many is not a number',
-    );
-  });
 });
 
 describe('loadAppConfig', () => {
-  it('validates the options with the module rules', () => {
-    expect(() => loadAppConfig({ HB_WARN_THRESHOLD: '6' })).toThrow(
-      'warn=6 crit=5 drop=6',
+  it('converts HB_* values to numbers', () => {
+    expect(
+      loadAppConfig({ HB_TOLERANCE_MS: '1500', HB_WARN_THRESHOLD: ' 2.5 ' })
+        .heartbeat,
+    ).toMatchObject({ toleranceMs: 1500, warnThreshold: 2.5 });
+  });
+
+  it.each([
+    [
+      { HB_MAX_APPS: '0' },
+      'invalid heartbeat option HB_MAX_APPS=0: expected an integer >= 1',
+    ],
+    [
+      { HB_MAX_APPS: 'many' },
+      'invalid heartbeat option HB_MAX_APPS=many: expected an integer >= 1, written as decimal digits',
+    ],
+    [
+      { HB_TOLERANCE_MS: '15s' },
+      'invalid heartbeat option HB_TOLERANCE_MS=15s',
+    ],
+    [
+      { HB_MAX_TIMEOUT_MS: '1e3' },
+      'invalid heartbeat option HB_MAX_TIMEOUT_MS=1e3',
+    ],
+    [
+      { HB_SWEEP_INTERVAL_MS: '-5' },
+      'invalid heartbeat option HB_SWEEP_INTERVAL_MS=-5',
+    ],
+    [
+      { HB_CRIT_THRESHOLD: '0' },
+      'invalid heartbeat option HB_CRIT_THRESHOLD=0: expected a positive number',
+    ],
+    [
+      { HB_WARN_THRESHOLD: '10' },
+      'got HB_WARN_THRESHOLD=10 HB_CRIT_THRESHOLD=5 (default) HB_DROP_THRESHOLD=6 (default)',
+    ],
+    [
+      { HB_CRIT_THRESHOLD: ' 7 ', HB_DROP_THRESHOLD: '6.5' },
+      'got HB_WARN_THRESHOLD=3 (default) HB_CRIT_THRESHOLD=7 HB_DROP_THRESHOLD=6.5',
+    ],
+  ])('refuses %j, naming the variable', (env, message) => {
+    expect(() => loadAppConfig(env)).toThrow(message);
+  });
+
+  it('never names an option where a variable set it', () => {
+    expect(() => loadAppConfig({ HB_MAX_APPS: '-3' })).toThrow(
+      /^(?![\s\S]*maxApps)[\s\S]*HB_MAX_APPS=-3/,
     );
-    expect(() => loadAppConfig({ HB_MAX_APPS: '0' })).toThrow('maxApps=0');
+    expect(() => loadAppConfig({ HB_WARN_THRESHOLD: '10' })).toThrow(
+      /^(?![\s\S]*(warnThreshold|warn=))[\s\S]*HB_WARN_THRESHOLD=10/,
+    );
   });
 
   it('defaults everything', () => {
@@ -186,7 +232,7 @@ describe('HB_DASHBOARD', () => {
       dashboardRefreshMs: 2000,
     });
     expect(() => loadAppConfig({ HB_DASHBOARD_MAX_STREAMS: '0' })).toThrow(
-      'dashboardMaxStreams=0',
+      'invalid heartbeat option HB_DASHBOARD_MAX_STREAMS=0: expected an integer >= 1',
     );
   });
 });

@@ -4,6 +4,11 @@ import {
   type ResolvedHeartbeatOptions,
 } from './heartbeat/index.js';
 
+/** Heartbeat options as text: what `resolveHeartbeatOptions` accepts from configuration. */
+type HeartbeatOptionsFromEnv = NonNullable<
+  Parameters<typeof resolveHeartbeatOptions>[0]
+>;
+
 /** Everything the standalone server reads from its environment. */
 export interface AppConfig {
   readonly host: string;
@@ -39,17 +44,15 @@ const NUMERIC_OPTIONS = {
   HB_DASHBOARD_REFRESH_MS: 'dashboardRefreshMs',
 } as const satisfies Record<string, keyof HeartbeatModuleOptions>;
 
-type Env = Readonly<Record<string, string | undefined>>;
+/** The variable that sets each option, for error messages. */
+const VARIABLE_OF: Partial<Record<keyof HeartbeatModuleOptions, string>> = {
+  ...Object.fromEntries(
+    Object.entries(NUMERIC_OPTIONS).map(([name, option]) => [option, name]),
+  ),
+  corsOrigin: 'HB_CORS_ORIGIN',
+};
 
-function numberFrom(env: Env, name: string): number | undefined {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value)) {
-    throw new Error(`${name}=${raw} is not a number`);
-  }
-  return value;
-}
+type Env = Readonly<Record<string, string | undefined>>;
 
 function portFrom(raw: string, name: string): number {
   const port = Number(raw);
@@ -92,26 +95,46 @@ export function resolveListenAddress(env: Env): { host: string; port: number } {
   return { host: urlHost, port: urlPort };
 }
 
-/** Heartbeat options from `HB_*` variables, with the module's defaults for the rest. */
-export function heartbeatOptionsFromEnv(env: Env): HeartbeatModuleOptions {
+/**
+ * Heartbeat options from `HB_*` variables, as text (trimmed; empty means unset): the module's
+ * `resolveHeartbeatOptions` converts and validates them, by the same rules as any configuration.
+ */
+export function heartbeatOptionsFromEnv(env: Env): HeartbeatOptionsFromEnv {
   const options: Record<string, unknown> = {};
   for (const [name, option] of Object.entries(NUMERIC_OPTIONS)) {
-    options[option] = numberFrom(env, name);
+    options[option] = env[name]?.trim() || undefined;
   }
   if (env.HB_CORS_ORIGIN !== undefined) {
     options.corsOrigin = env.HB_CORS_ORIGIN.trim() || false;
   }
-  return options as HeartbeatModuleOptions;
+  return options as HeartbeatOptionsFromEnv;
+}
+
+/**
+ * Names an option in an error by the variable that set it (`HB_MAX_APPS=-3`), or by the
+ * variable that would have with the default it took (`HB_CRIT_THRESHOLD=5 (default)`).
+ */
+function describeByVariable(env: Env) {
+  return (option: keyof HeartbeatModuleOptions, value: unknown): string => {
+    const variable = VARIABLE_OF[option];
+    if (variable === undefined) return `${option}=${JSON.stringify(value)}`;
+    const raw = env[variable]?.trim();
+    return raw
+      ? `${variable}=${raw}`
+      : `${variable}=${String(value)} (default)`;
+  };
 }
 
 /**
  * The standalone server's configuration, validated in full before anything starts so a mistake
- * is reported once, clearly, by name.
+ * is reported once, clearly, by the name of the variable to fix.
  */
 export function loadAppConfig(env: Env): AppConfig {
   return {
     ...resolveListenAddress(env),
-    heartbeat: resolveHeartbeatOptions(heartbeatOptionsFromEnv(env)),
+    heartbeat: resolveHeartbeatOptions(heartbeatOptionsFromEnv(env), {
+      describe: describeByVariable(env),
+    }),
     adapter: adapterFromEnv(env),
     dashboard: booleanFrom(env, 'HB_DASHBOARD', true),
     ...redisFromEnv(env),

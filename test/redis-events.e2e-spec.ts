@@ -15,7 +15,7 @@ import { eventually } from './support/private-redis.js';
 import {
   deleteKeys,
   describeWithRedis,
-  REDIS_URL,
+  TEST_REDIS_URL,
   uniquePrefix,
 } from './support/redis.js';
 
@@ -44,7 +44,10 @@ describeWithRedis('events with two replicas on one Redis', () => {
       imports: [
         ScheduleModule.forRoot(),
         HeartbeatModule.forRoot({
-          store: new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix: prefix }),
+          store: new RedisHeartbeatStore({
+            url: TEST_REDIS_URL,
+            keyPrefix: prefix,
+          }),
           sweepIntervalMs: 3_600_000,
         }),
       ],

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { Logger } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import request from 'supertest';
@@ -11,34 +10,19 @@ import {
 import { expectPlainText } from './support/expect-plain-text.js';
 import { PLATFORMS } from './support/platforms.js';
 import { eventually, PrivateRedis } from './support/private-redis.js';
-import { redisAvailable } from './support/redis.js';
-
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import {
+  describeWithRedisServerBinary,
+  uniquePrefix,
+} from './support/redis.js';
 
 const UNAVAILABLE = 'ERROR: store unavailable';
 const UNKNOWN = 'UNKNOWN - heartbeat store unavailable';
 // Requests must be answered well within this, never hang: the store's command timeout is 300 ms.
 const ANSWER_WITHIN_MS = 3000;
 
-// These tests start their own redis-server so they can kill it; they need the binary, and
-// follow the same skip-or-fail policy as the other Redis suites.
-const runFaults = hasRedisServer() && redisAvailable;
-if (!runFaults && process.env.CI === 'true') {
-  throw new Error(
-    'CI=true but redis-server is not available: the Redis fault tests cannot run',
-  );
-}
-if (!runFaults)
-  console.warn('SKIPPED (no redis-server binary): Redis fault tests');
-
-describe.runIf(runFaults)('Redis faults', () => {
+// These tests start their own redis-server on a free port, so they can kill it: they need the
+// binary, not the shared test Redis, and follow the same skip-or-fail policy as the Redis suites.
+describeWithRedisServerBinary('Redis faults', () => {
   const [express] = PLATFORMS;
   let redis: PrivateRedis;
   let t: HeartbeatTestApp;
@@ -48,7 +32,11 @@ describe.runIf(runFaults)('Redis faults', () => {
       imports: [
         ScheduleModule.forRoot(),
         HeartbeatModule.forRoot({
-          store: new RedisHeartbeatStore({ url, commandTimeoutMs: 300 }),
+          store: new RedisHeartbeatStore({
+            url,
+            keyPrefix: uniquePrefix(),
+            commandTimeoutMs: 300,
+          }),
         }),
       ],
     });

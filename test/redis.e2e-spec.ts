@@ -16,7 +16,7 @@ import { eventually } from './support/private-redis.js';
 import {
   deleteKeys,
   describeWithRedis,
-  REDIS_URL,
+  TEST_REDIS_URL,
   uniquePrefix,
 } from './support/redis.js';
 
@@ -33,7 +33,10 @@ describeWithRedis('two replicas on one Redis', () => {
       imports: [
         ScheduleModule.forRoot(),
         HeartbeatModule.forRoot({
-          store: new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix: prefix }),
+          store: new RedisHeartbeatStore({
+            url: TEST_REDIS_URL,
+            keyPrefix: prefix,
+          }),
           sweepIntervalMs: 3_600_000,
         }),
       ],
@@ -112,10 +115,10 @@ describeWithRedis('two replicas on one Redis', () => {
         clock,
       });
     a = await limited(
-      new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix: prefix }),
+      new RedisHeartbeatStore({ url: TEST_REDIS_URL, keyPrefix: prefix }),
     );
     b = await limited(
-      new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix: prefix }),
+      new RedisHeartbeatStore({ url: TEST_REDIS_URL, keyPrefix: prefix }),
     );
     await eventually(
       async () => (await request(b.server).get('/list')).status === 200,

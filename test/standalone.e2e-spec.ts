@@ -10,10 +10,15 @@ import {
   row,
   SHOWN,
 } from './support/chromium.js';
+import { childEnv } from './support/child-env.js';
 import { expectPlainText } from './support/expect-plain-text.js';
 
-/** The standalone server as users run it: `node dist/main.js` configured by HB_* variables. */
-describe('standalone server (node dist/main.js)', () => {
+/**
+ * The standalone server as users run it: `node dist/main.js` configured by HB_* variables. Each
+ * test starts a process, which on a machine loaded by other builds can take more than the default
+ * 5 s: the timeout bounds a hang, it is not a timing assertion.
+ */
+describe('standalone server (node dist/main.js)', { timeout: 30_000 }, () => {
   let build: ReturnType<typeof buildStandalone>;
 
   beforeAll(() => {
@@ -30,7 +35,7 @@ describe('standalone server (node dist/main.js)', () => {
   /** Starts the server and resolves once it logs the address it serves. */
   async function start(env: Record<string, string>): Promise<Running> {
     const child = spawn(process.execPath, [build.main], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -62,7 +67,7 @@ describe('standalone server (node dist/main.js)', () => {
     env: Record<string, string>,
   ): Promise<{ code: number | null; output: string }> {
     const child = spawn(process.execPath, [build.main], {
-      env: { ...process.env, NO_COLOR: '1', ...env },
+      env: childEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -246,6 +251,28 @@ describe('standalone server (node dist/main.js)', () => {
     expect(code).toBe(0);
   });
 
+  it('sees only the environment the test gives it, not the REDIS_URL or HB_* of the shell', async () => {
+    vi.stubEnv('REDIS_URL', 'redis://127.0.0.1:1/9');
+    vi.stubEnv('HB_TOLERANCE_MS', '7');
+    try {
+      const server = await start({ HB_PORT: String(await freePort()) });
+      try {
+        expect(server.output()).not.toContain('registry in Redis');
+        expectPlainText(
+          await request(server.url).get('/hb_init?0&appid=a'),
+          200,
+          '1000',
+        );
+      } finally {
+        server.child.kill('SIGTERM');
+      }
+      const [code] = (await once(server.child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('refuses to start when HB_URL and HB_PORT disagree, naming both', async () => {
     const { code, output } = await failToStart({
       HB_URL: 'http://127.0.0.1:8888',
@@ -260,7 +287,9 @@ describe('standalone server (node dist/main.js)', () => {
   it('refuses to start on an invalid limit, naming it', async () => {
     const { code, output } = await failToStart({ HB_MAX_APPS: '-3' });
     expect(code).toBe(1);
-    expect(output).toContain('invalid heartbeat option maxApps=-3');
+    expect(output).toContain(
+      'invalid heartbeat option HB_MAX_APPS=-3: expected an integer >= 1',
+    );
   });
 
   // The page on the real server: it must ride out a restart on its own.
@@ -282,12 +311,7 @@ describe('standalone server (node dist/main.js)', () => {
     /** `node dist/main.js` on `port`, with only the environment it needs; resolves once it listens. */
     async function serve(port: number): Promise<ChildProcess> {
       const server = spawn(process.execPath, [build.main], {
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          NO_COLOR: '1',
-          HB_HOST: '127.0.0.1',
-          HB_PORT: String(port),
-        },
+        env: childEnv({ HB_HOST: '127.0.0.1', HB_PORT: String(port) }),
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';

@@ -4,8 +4,9 @@
 
 // The Nest face.
 export { HeartbeatModule } from './nest/heartbeat.module.js';
+// The raw options given to forRoot stay inside the module: HEARTBEAT_OPTIONS (the resolved ones,
+// defaults applied and validated) is the one options token users inject.
 export {
-  HEARTBEAT_MODULE_OPTIONS,
   type HeartbeatModuleAsyncOptions,
   type HeartbeatModuleExtras,
   type HeartbeatModuleForRootOptions,

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { childEnv } from './child-env.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -26,7 +27,7 @@ export function buildStandalone(): { main: string; cleanup: () => void } {
       '--sourceMap',
       'false',
     ],
-    { cwd: root, stdio: 'pipe' },
+    { cwd: root, stdio: 'pipe', env: childEnv() },
   );
   // What `nest build` copies besides the compiled code (nest-cli.json `assets`).
   const assets = join('heartbeat', 'dashboard', 'assets');

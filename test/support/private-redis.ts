@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { freePort } from './build-standalone.js';
+import { childEnv } from './child-env.js';
 
 /**
  * A throw-away `redis-server` on its own port, so a test can kill and restart it without
@@ -35,7 +36,7 @@ export class PrivateRedis {
         '--appendonly',
         'no',
       ],
-      { stdio: 'ignore' },
+      { stdio: 'ignore', env: childEnv() },
     );
     await this.waitUntil(true);
   }

@@ -1,62 +1,124 @@
-import { Redis } from 'ioredis';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import { childEnv } from './child-env.js';
+import {
+  prefixPattern,
+  redactedUrl,
+  scanKeys,
+  shortLivedClient,
+  TEST_KEY_ROOT,
+  TEST_REDIS_URL,
+} from './redis-namespace.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { TEST_REDIS_URL };
 
-async function probe(): Promise<boolean> {
-  const client = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  client.on('error', () => undefined);
+/** Why no Redis answers at HB_TEST_REDIS_URL, or undefined when one does. */
+async function probe(): Promise<string | undefined> {
+  const client = shortLivedClient(TEST_REDIS_URL);
+  // connect() rejects with a bare "Connection is closed."; the cause came as an 'error' event.
+  let cause: unknown;
+  client.on('error', (error) => (cause ??= error));
   try {
     await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
+    await client.ping();
+    return undefined;
+  } catch (error) {
+    cause ??= error;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    return `no Redis answers at ${redactedUrl(TEST_REDIS_URL)}: ${message || 'connection failed'}`;
   } finally {
     client.disconnect();
   }
 }
 
-/** Whether a Redis server answers at REDIS_URL (default 127.0.0.1:6379). */
-export const redisAvailable = await probe();
+function hasRedisServerBinary(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], {
+      stdio: 'ignore',
+      env: childEnv(),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const NO_BINARY = 'no redis-server binary on PATH';
+const binary = hasRedisServerBinary();
+
+/** Why the shared-Redis suites cannot run, or undefined when they can. */
+export const redisUnavailable: string | undefined = await probe().then(
+  (reason) => (reason && !binary ? `${reason} (and ${NO_BINARY})` : reason),
+);
+
+/** Whether a Redis server answers at HB_TEST_REDIS_URL (default database 13 of 127.0.0.1:6379). */
+export const redisAvailable = redisUnavailable === undefined;
+
+/** Why suites that start their own `redis-server` cannot run, or undefined when they can. */
+export const redisServerBinaryMissing: string | undefined = binary
+  ? undefined
+  : NO_BINARY;
 
 /**
- * `describe` for suites that need a real Redis. Without one they are skipped, loudly, naming the
- * suite; under `CI=true` a missing Redis is a failure, never a silent skip.
+ * `describe` that runs when `reason` is undefined. Otherwise the suite is skipped, loudly, naming
+ * the suite and the reason; under `CI=true` it fails instead, never a silent skip.
  */
-export function describeWithRedis(name: string, suite: () => void): void {
-  if (redisAvailable) {
+function describeUnless(
+  reason: string | undefined,
+  name: string,
+  suite: () => void,
+): void {
+  if (reason === undefined) {
     describe(name, suite);
     return;
   }
   if (process.env.CI === 'true') {
     describe(name, () => {
-      it('needs Redis', () => {
-        throw new Error(
-          `CI=true but no Redis answers at ${REDIS_URL}: "${name}" cannot run`,
-        );
+      it('cannot run', () => {
+        throw new Error(`CI=true but ${reason}: "${name}" cannot run`);
       });
     });
     return;
   }
-  console.warn(`SKIPPED (no Redis at ${REDIS_URL}): ${name}`);
-  describe.skip(`${name} [skipped: no Redis at ${REDIS_URL}]`, suite);
+  console.warn(`SKIPPED (${reason}): ${name}`);
+  describe.skip(`${name} [skipped: ${reason}]`, suite);
 }
 
-/** A key prefix no other test run uses. */
+/** `describe` for suites that need the shared test Redis (HB_TEST_REDIS_URL). */
+export function describeWithRedis(name: string, suite: () => void): void {
+  describeUnless(redisUnavailable, name, suite);
+}
+
+/** `describe` for suites that start (and kill) their own `redis-server` (see PrivateRedis). */
+export function describeWithRedisServerBinary(
+  name: string,
+  suite: () => void,
+): void {
+  describeUnless(redisServerBinaryMissing, name, suite);
+}
+
+/**
+ * A key prefix no other test or run uses: `hbtest:<run>:<uuid>:`. The run ID comes from the
+ * global setup, which checks after the run that no key of the run is left.
+ */
 export function uniquePrefix(): string {
-  return `hbtest:${randomUUID()}:`;
+  const run = inject('hbTestRunId') ?? `pid${process.pid}`;
+  return `${TEST_KEY_ROOT}${run}:${randomUUID()}:`;
 }
 
-/** Deletes every key under a prefix (test cleanup). */
+/** A client on the test database (HB_TEST_REDIS_URL); the caller disconnects it. */
+export function testRedisClient(): Redis {
+  return new Redis(TEST_REDIS_URL);
+}
+
+/** Deletes every key under a prefix in the test database (test cleanup). */
 export async function deleteKeys(prefix: string): Promise<void> {
-  const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 0 });
+  const client = shortLivedClient(TEST_REDIS_URL);
   try {
-    const keys = await client.keys(`${prefix}*`);
+    await client.connect();
+    const keys = await scanKeys(client, prefixPattern(prefix));
     if (keys.length > 0) await client.del(...keys);
   } finally {
     client.disconnect();

@@ -32,7 +32,7 @@ export function isHeartbeatError(error: unknown): error is HeartbeatError {
   return error instanceof HeartbeatError;
 }
 
-/** How an error is answered on the wire. @publicApi */
+/** How an error is answered on the wire. @internal */
 export interface HeartbeatErrorResponse {
   readonly status: number;
   /** One line, starting with `ERROR: `. */
@@ -95,7 +95,7 @@ function oneLine(text: string): string {
  * typed heartbeat errors by kind, other errors that carry a 4xx/5xx status (a host guard's
  * `ForbiddenException`, a body parser's 413) with their own status, everything else as 500.
  *
- * @publicApi
+ * @internal
  */
 export function errorResponse(
   error: unknown,

@@ -33,10 +33,15 @@ export const HeartbeatMessages = {
     `q is ${length} characters long, the limit is ${max}`,
   tooManyStreams: (max: number) =>
     `too many event streams (${max} open), try again later`,
-  invalidOption: (name: string, value: unknown, expected: string) =>
-    `invalid heartbeat option ${name}=${JSON.stringify(value)}: expected ${expected}`,
-  unorderedThresholds: (warn: number, crit: number, drop: number) =>
-    `heartbeat thresholds must satisfy 0 < warn < crit <= drop, got warn=${warn} crit=${crit} drop=${drop}`,
+  /** `option` names the option and its value, e.g. `maxApps=-3` or `HB_MAX_APPS=-3`. */
+  invalidOption: (option: string, expected: string) =>
+    `invalid heartbeat option ${option}: expected ${expected}`,
+  /** Each argument names a threshold option and its value, as `invalidOption` does. */
+  unorderedThresholds: (warn: string, crit: string, drop: string) =>
+    `heartbeat thresholds must satisfy 0 < warn < crit <= drop, got ${warn} ${crit} ${drop}`,
+  secondRoot: () =>
+    'HeartbeatModule.forRoot() is imported twice in one application: import it once, then share it ' +
+    'with isGlobal: true, or from a module of yours that imports forRoot() and exports HeartbeatModule',
   missingScheduler: () =>
     'HeartbeatModule needs SchedulerRegistry: import ScheduleModule.forRoot() once in your root module',
 } as const;

@@ -14,7 +14,7 @@ const STATE_TEXT = {
   CRITICAL: 'quite late application',
 } as const;
 
-/** The reference server's goodbye for `hb_done`. @publicApi */
+/** The reference server's goodbye for `hb_done`. @internal */
 export const GOODBYE = 'So Long, and Thanks for All the Fish!';
 
 /**
@@ -22,7 +22,7 @@ export const GOODBYE = 'So Long, and Thanks for All the Fish!';
  * performance data, so it is written percent-encoded (`%7C`). Control characters never get this
  * far: IDs holding them are refused at the door.
  *
- * @publicApi
+ * @internal
  */
 export function nagiosSafeId(appId: string): string {
   return appId.includes('|') ? appId.replaceAll('|', '%7C') : appId;
@@ -31,7 +31,7 @@ export function nagiosSafeId(appId: string): string {
 /**
  * `od=<od>;<warn>;<crit>;0;<drop> delay=<T>ms;;;`
  *
- * @publicApi
+ * @internal
  */
 export function performanceData(
   status: Pick<HeartbeatAppStatus, 'od' | 'delayMs'>,
@@ -44,7 +44,7 @@ export function performanceData(
 /**
  * `OK - fine application [Tetris]| od=1.83;3;5;0;6 delay=2725ms;;;`
  *
- * @publicApi
+ * @internal
  */
 export function formatAppStatusLine(
   status: HeartbeatAppStatus,
@@ -53,23 +53,23 @@ export function formatAppStatusLine(
   return `${status.state} - ${STATE_TEXT[status.state]} [${nagiosSafeId(status.appId)}]| ${performanceData(status, thresholds)}`;
 }
 
-/** The answer to `/status?appid=ID` for an unknown (or dropped) ID. @publicApi */
+/** The answer to `/status?appid=ID` for an unknown (or dropped) ID. @internal */
 export function formatUnknownAppLine(appId: string): string {
   return `CRITICAL - no application record for queried ID: [${nagiosSafeId(appId)}]`;
 }
 
-/** The answer to `/status` when no application is known. @publicApi */
+/** The answer to `/status` when no application is known. @internal */
 export const NO_CLIENTS_LINE =
   'UNKNOWN - no heartbeat clients at the moment...';
 
 /**
  * The answer to `/status` while the store cannot be reached: UNKNOWN (Nagios exit 3), because
  * nothing can be said about the applications, and never a false OK.
- * @publicApi
+ * @internal
  */
 export const STORE_UNAVAILABLE_LINE = 'UNKNOWN - heartbeat store unavailable';
 
-/** The answer to `/status` when several applications are known. @publicApi */
+/** The answer to `/status` when several applications are known. @internal */
 export function formatMultipleAppsLine(appIds: readonly string[]): string {
   return `WARNING - multiple (${appIds.length}) applications: [${appIds.map(nagiosSafeId).join(',')}]`;
 }
@@ -77,7 +77,7 @@ export function formatMultipleAppsLine(appIds: readonly string[]): string {
 /**
  * The answer to `/status` without an ID, given the live applications in registration order.
  *
- * @publicApi
+ * @internal
  */
 export function formatHostStatusLine(
   live: readonly HeartbeatAppStatus[],
@@ -89,7 +89,7 @@ export function formatHostStatusLine(
   return formatMultipleAppsLine(live.map((status) => status.appId));
 }
 
-/** The body of `/list`: each ID followed by `\n`; empty when there are none. @publicApi */
+/** The body of `/list`: each ID followed by `\n`; empty when there are none. @internal */
 export function formatList(appIds: readonly string[]): string {
   return appIds.map((id) => `${id}\n`).join('');
 }

@@ -55,8 +55,11 @@ describe('resolveHeartbeatOptions', () => {
     [{ maxApps: Number.NaN }, 'maxApps=null'],
     [{ warnThreshold: 0 }, 'warnThreshold=0: expected a positive number'],
     [{ dropThreshold: Infinity }, 'dropThreshold=null'],
-    [{ warnThreshold: 5, critThreshold: 5 }, 'warn=5 crit=5 drop=6'],
-    [{ critThreshold: 7 }, 'warn=3 crit=7 drop=6'],
+    [
+      { warnThreshold: 5, critThreshold: 5 },
+      'got warnThreshold=5 critThreshold=5 dropThreshold=6',
+    ],
+    [{ critThreshold: 7 }, 'warnThreshold=3 critThreshold=7 dropThreshold=6'],
     [{ corsOrigin: 5 as unknown as string }, 'corsOrigin=5'],
   ])('refuses %j', (raw, message) => {
     expect(() => resolveHeartbeatOptions(raw)).toThrow(message);
@@ -64,5 +67,84 @@ describe('resolveHeartbeatOptions', () => {
 
   it('accepts crit == drop', () => {
     expect(resolveHeartbeatOptions({ critThreshold: 6 }).critThreshold).toBe(6);
+  });
+
+  describe('numeric options given as decimal strings (configuration is text)', () => {
+    it('converts them to numbers', () => {
+      const options = resolveHeartbeatOptions({
+        toleranceMs: '1500',
+        maxApps: '007',
+        maxTimeoutMs: '0',
+        warnThreshold: '2.5',
+        critThreshold: '4',
+        dropThreshold: '8.25',
+      });
+      expect(options).toMatchObject({
+        toleranceMs: 1500,
+        maxApps: 7,
+        maxTimeoutMs: 0,
+        warnThreshold: 2.5,
+        critThreshold: 4,
+        dropThreshold: 8.25,
+      });
+      const { corsOrigin, ...numeric } = options;
+      expect(corsOrigin).toBe('*');
+      for (const value of Object.values(numeric)) {
+        expect(typeof value).toBe('number');
+      }
+    });
+
+    it.each([
+      [{ toleranceMs: '15s' }, 'toleranceMs="15s": expected an integer >= 0'],
+      [{ toleranceMs: '' }, 'toleranceMs=""'],
+      [{ toleranceMs: ' 1500' }, 'toleranceMs=" 1500"'],
+      [{ toleranceMs: '1e3' }, 'toleranceMs="1e3"'],
+      [{ toleranceMs: '0x10' }, 'toleranceMs="0x10"'],
+      [{ toleranceMs: '-1' }, 'toleranceMs="-1"'],
+      [{ toleranceMs: '1500.0' }, 'toleranceMs="1500.0"'],
+      [{ maxApps: '1.5' }, 'maxApps="1.5": expected an integer >= 1'],
+      [{ maxApps: '0' }, 'maxApps="0": expected an integer >= 1'],
+      [{ maxApps: '99999999999999999999' }, 'maxApps="99999999999999999999"'],
+      [
+        { warnThreshold: '2,5' },
+        'warnThreshold="2,5": expected a positive number',
+      ],
+      [{ warnThreshold: '.5' }, 'warnThreshold=".5"'],
+      [{ warnThreshold: '5.' }, 'warnThreshold="5."'],
+      [{ warnThreshold: '0' }, 'warnThreshold="0": expected a positive number'],
+      [{ dropThreshold: 'Infinity' }, 'dropThreshold="Infinity"'],
+      [
+        { warnThreshold: '5', critThreshold: '5' },
+        'got warnThreshold="5" critThreshold="5" dropThreshold=6',
+      ],
+    ])('refuses %j, naming the option', (raw, message) => {
+      expect(() => resolveHeartbeatOptions(raw)).toThrow(message);
+    });
+
+    it('says how a string must be written', () => {
+      expect(() => resolveHeartbeatOptions({ maxApps: '1e3' })).toThrow(
+        'expected an integer >= 1, written as decimal digits',
+      );
+      expect(() => resolveHeartbeatOptions({ warnThreshold: '1e3' })).toThrow(
+        'expected a positive number, written as decimal digits with an optional fraction, like 2.5',
+      );
+    });
+  });
+
+  it('names options as the caller says (the standalone server names its variables)', () => {
+    const names: Record<string, string> = {
+      maxApps: 'HB_MAX_APPS',
+      warnThreshold: 'HB_WARN_THRESHOLD',
+    };
+    const source = {
+      describe: (option: string, value: unknown) =>
+        `${names[option] ?? option}=${String(value)}`,
+    };
+    expect(() => resolveHeartbeatOptions({ maxApps: '-3' }, source)).toThrow(
+      'invalid heartbeat option HB_MAX_APPS=-3: expected an integer >= 1',
+    );
+    expect(() =>
+      resolveHeartbeatOptions({ warnThreshold: '10' }, source),
+    ).toThrow('got HB_WARN_THRESHOLD=10 critThreshold=5 dropThreshold=6');
   });
 });

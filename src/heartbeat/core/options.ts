@@ -36,9 +36,11 @@ type NumericOption = Exclude<
   undefined
 >;
 
+type ThresholdOption = Extract<NumericOption, `${string}Threshold`>;
+
 /** Integer options and the smallest value each accepts. */
 const INTEGER_MINIMUMS: Record<
-  Exclude<NumericOption, `${string}Threshold`>,
+  Exclude<NumericOption, ThresholdOption>,
   number
 > = {
   toleranceMs: 0,
@@ -54,57 +56,131 @@ const INTEGER_MINIMUMS: Record<
   dashboardRefreshMs: 100,
 };
 
+/** Threshold options, which take fractions (`2.5`). */
+const THRESHOLDS = [
+  'warnThreshold',
+  'critThreshold',
+  'dropThreshold',
+] as const satisfies readonly ThresholdOption[];
+
+/** The only strings an integer option accepts: decimal digits. */
+const INTEGER_STRING = /^\d+$/;
+/** The only strings a threshold accepts: decimal digits with an optional fraction. */
+const DECIMAL_STRING = /^\d+(\.\d+)?$/;
+
+/**
+ * Raw options as configuration sources hand them in: numeric options may also be decimal
+ * strings, as `ConfigService.get<number>()` returns them from the environment or a `.env` file
+ * whatever its type parameter says.
+ *
+ * @publicApi
+ */
+export type HeartbeatOptionsInput = {
+  [K in keyof HeartbeatModuleOptions]?: K extends NumericOption
+    ? number | string
+    : HeartbeatModuleOptions[K];
+};
+
+/**
+ * How `resolveHeartbeatOptions` names an option in its error messages.
+ *
+ * @publicApi
+ */
+export interface HeartbeatOptionsSource {
+  /**
+   * Names an option and the value it was given, as the user wrote it: the standalone server says
+   * `HB_MAX_APPS=-3` where an embedder reads `maxApps=-3`.
+   * @default (option, value) => `${option}=${JSON.stringify(value)}`
+   */
+  readonly describe?: (
+    option: keyof HeartbeatModuleOptions,
+    value: unknown,
+  ) => string;
+}
+
+const describeOption = (option: string, value: unknown): string =>
+  `${option}=${JSON.stringify(value)}`;
+
+/**
+ * A number given as a number, or as a string that matches `format` exactly; undefined for
+ * anything else (`"15s"`, `""`, `"1e3"`, `" 5"`, `"0x10"`).
+ */
+function numeric(value: unknown, format: RegExp): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && format.test(value)) return Number(value);
+  return undefined;
+}
+
 /**
  * Applies defaults to raw options and validates every limit. Throws an `Error` whose message
  * names the offending option.
+ *
+ * Numeric options may be given as decimal strings, since configuration usually arrives as text:
+ * integer options accept digits only (`"1500"`), thresholds digits with an optional fraction
+ * (`"2.5"`). Any other string (`"15s"`, `""`, `"1e3"`, `"-1"`, `" 1500"`) is refused by name.
  *
  * @example
  * const options = resolveHeartbeatOptions({ toleranceMs: 500, maxApps: 1_000 });
  * @publicApi
  */
 export function resolveHeartbeatOptions(
-  raw: HeartbeatModuleOptions = {},
+  raw: HeartbeatOptionsInput = {},
+  source: HeartbeatOptionsSource = {},
 ): ResolvedHeartbeatOptions {
+  const nameOf = source.describe ?? describeOption;
   const defined = Object.fromEntries(
     Object.entries(raw).filter(([, value]) => value !== undefined),
-  ) as HeartbeatModuleOptions;
-  const options = { ...HEARTBEAT_DEFAULTS, ...defined };
+  ) as HeartbeatOptionsInput;
+  const given: Record<string, unknown> = { ...HEARTBEAT_DEFAULTS, ...defined };
+  const options: Record<string, unknown> = { ...given };
+  const hint = (value: unknown, format: string) =>
+    typeof value === 'string' ? `, written as ${format}` : '';
 
   for (const [name, min] of Object.entries(INTEGER_MINIMUMS)) {
-    const value = options[name as keyof typeof INTEGER_MINIMUMS];
-    if (!Number.isSafeInteger(value) || value < min) {
+    const value = numeric(given[name], INTEGER_STRING);
+    if (value === undefined || !Number.isSafeInteger(value) || value < min) {
       throw new Error(
-        HeartbeatMessages.invalidOption(name, value, `an integer >= ${min}`),
+        HeartbeatMessages.invalidOption(
+          nameOf(name as NumericOption, given[name]),
+          `an integer >= ${min}${hint(given[name], 'decimal digits')}`,
+        ),
       );
     }
+    options[name] = value;
+  }
+  for (const name of THRESHOLDS) {
+    const value = numeric(given[name], DECIMAL_STRING);
+    if (value === undefined || !Number.isFinite(value) || value <= 0) {
+      throw new Error(
+        HeartbeatMessages.invalidOption(
+          nameOf(name, given[name]),
+          `a positive number${hint(given[name], 'decimal digits with an optional fraction, like 2.5')}`,
+        ),
+      );
+    }
+    options[name] = value;
   }
   const {
     warnThreshold: warn,
     critThreshold: crit,
     dropThreshold: drop,
-  } = options;
-  for (const [name, value] of Object.entries({ warn, crit, drop })) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new Error(
-        HeartbeatMessages.invalidOption(
-          `${name}Threshold`,
-          value,
-          'a positive number',
-        ),
-      );
-    }
-  }
+  } = options as Record<ThresholdOption, number>;
   if (!(warn < crit && crit <= drop)) {
-    throw new Error(HeartbeatMessages.unorderedThresholds(warn, crit, drop));
+    throw new Error(
+      HeartbeatMessages.unorderedThresholds(
+        nameOf('warnThreshold', given.warnThreshold),
+        nameOf('critThreshold', given.critThreshold),
+        nameOf('dropThreshold', given.dropThreshold),
+      ),
+    );
   }
   if (options.corsOrigin !== false && typeof options.corsOrigin !== 'string') {
     throw new Error(
       HeartbeatMessages.invalidOption(
-        'corsOrigin',
-        options.corsOrigin,
+        nameOf('corsOrigin', options.corsOrigin),
         'a string or false',
       ),
     );
   }
-  return Object.freeze(options);
+  return Object.freeze(options as unknown as ResolvedHeartbeatOptions);
 }

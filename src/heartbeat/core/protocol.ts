@@ -1,28 +1,28 @@
 import { HeartbeatError } from './errors.js';
 import { HeartbeatMessages } from './messages.js';
 
-/** The three protocol commands. @publicApi */
+/** The three protocol commands. @internal */
 export const HEARTBEAT_COMMANDS = ['hb_init', 'hb_ping', 'hb_done'] as const;
 /** @publicApi */
 export type HeartbeatCommand = (typeof HEARTBEAT_COMMANDS)[number];
 
-/** The monitoring queries. @publicApi */
+/** The monitoring queries. @internal */
 export const MONITOR_QUERIES = ['list', 'status'] as const;
 /** @publicApi */
 export type MonitorQuery = (typeof MONITOR_QUERIES)[number];
 
-/** Methods each route family accepts; anything else is a 405. @publicApi */
+/** Methods each route family accepts; anything else is a 405. @internal */
 export const PROTOCOL_METHODS = ['GET', 'POST'] as const;
-/** @publicApi */
+/** @internal */
 export const MONITOR_METHODS = ['GET', 'HEAD'] as const;
 
-/** Limits that input parsing enforces. @publicApi */
+/** Limits that input parsing enforces. @internal */
 export interface ProtocolLimits {
   readonly maxAppIdLength: number;
   readonly maxTimeoutMs: number;
 }
 
-/** A query string split into what the protocol reads. @publicApi */
+/** A query string split into what the protocol reads. @internal */
 export interface ParsedQuery {
   /** TIMEOUT as written: the first part without `=`, or `timeout=`; undefined when absent. */
   readonly timeout: string | undefined;
@@ -30,13 +30,13 @@ export interface ParsedQuery {
   readonly appId: string | undefined;
 }
 
-/** A validated protocol command request. @publicApi */
+/** A validated protocol command request. @internal */
 export interface ProtocolRequest {
   readonly timeoutMs: number;
   readonly appId: string;
 }
 
-/** Everything an adapter knows about an HTTP request that the protocol looks at. @publicApi */
+/** Everything an adapter knows about an HTTP request that the protocol looks at. @internal */
 export interface ProtocolInput {
   /** The raw query string, without the leading `?` (may be empty). */
   readonly query: string;
@@ -134,7 +134,7 @@ function decodePairs(
  * (so an ID may contain an encoded `&`). The first part is TIMEOUT when it has no `=`;
  * `timeout=N` is accepted anywhere. The first `appid=` wins. Other parameters are ignored.
  *
- * @publicApi
+ * @internal
  */
 export function parseQuery(query: string): ParsedQuery {
   let timeout: string | undefined;
@@ -155,7 +155,7 @@ export function parseQuery(query: string): ParsedQuery {
  * TIMEOUT in milliseconds: a missing or empty value is 0; anything but a decimal integer up to
  * `maxTimeoutMs` is refused.
  *
- * @publicApi
+ * @internal
  */
 export function parseTimeout(
   raw: string | undefined,
@@ -179,7 +179,7 @@ export function parseTimeout(
 /**
  * Checks a TIMEOUT given as a number: a non-negative integer up to `maxTimeoutMs`.
  *
- * @publicApi
+ * @internal
  */
 export function validateTimeout(
   timeoutMs: number,
@@ -204,7 +204,7 @@ export function validateTimeout(
  * Checks an application ID: present, a non-empty string, at most `maxAppIdLength` characters and
  * free of control characters.
  *
- * @publicApi
+ * @internal
  */
 export function validateAppId(appId: unknown, maxAppIdLength: number): string {
   if (appId === undefined || appId === null) {
@@ -251,7 +251,7 @@ function isJsonContentType(contentType: string | undefined): boolean {
  * (`{"appid":"X"}`, Bash client) or form (`appid=X`, Python client) body. An empty body
  * (`navigator.sendBeacon`) carries none. Returns `undefined` when the body has no `appid`.
  *
- * @publicApi
+ * @internal
  */
 export function appIdFromBody(body: unknown, contentType?: string): unknown {
   if (body === undefined || body === null) return undefined;
@@ -293,7 +293,7 @@ export function appIdFromBody(body: unknown, contentType?: string): unknown {
  * Parses and validates a protocol command request: TIMEOUT from the query, `appid` from the
  * query or, when the query has none, from the body.
  *
- * @publicApi
+ * @internal
  */
 export function parseProtocolRequest(
   input: ProtocolInput,
@@ -312,7 +312,7 @@ export function parseProtocolRequest(
  * The `appid` of a monitoring query (`/status?appid=ID`, `/status?0&appid=ID`), validated, or
  * `undefined` when the query names none.
  *
- * @publicApi
+ * @internal
  */
 export function parseMonitorAppId(
   query: string,
@@ -327,7 +327,7 @@ export function parseMonitorAppId(
 /**
  * Refuses a method outside `allowed` with a `method` error (405).
  *
- * @publicApi
+ * @internal
  */
 export function assertMethod(method: string, allowed: readonly string[]): void {
   if (!allowed.includes(method.toUpperCase())) {

@@ -20,7 +20,7 @@ export interface HeartbeatAppStatus extends HeartbeatRecord {
 /**
  * `od = (now - lastSeen) / T`. A clock that steps backwards counts as not late at all.
  *
- * @publicApi
+ * @internal
  */
 export function overdueRatio(
   record: Pick<HeartbeatRecord, 'lastSeen' | 'delayMs'>,
@@ -31,7 +31,7 @@ export function overdueRatio(
   return elapsed / record.delayMs;
 }
 
-/** The state for an overdue ratio below the drop threshold. @publicApi */
+/** The state for an overdue ratio below the drop threshold. @internal */
 export function stateOf(
   od: number,
   thresholds: HeartbeatThresholds,
@@ -44,7 +44,7 @@ export function stateOf(
 /**
  * When a record reaches the drop threshold. Stores index records by it.
  *
- * @publicApi
+ * @internal
  */
 export function dropDeadline(
   lastSeen: number,
@@ -59,7 +59,7 @@ export function dropDeadline(
  * threshold: every query treats it as absent from that instant on, whether or not the expiry
  * task has removed it yet, so answers never depend on sweep timing.
  *
- * @publicApi
+ * @internal
  */
 export function evaluateRecord(
   record: HeartbeatRecord,

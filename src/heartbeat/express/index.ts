@@ -2,4 +2,9 @@
 export {
   createHeartbeatMiddleware,
   type HeartbeatMiddleware,
+  type HeartbeatMiddlewareOptions,
 } from './heartbeat.middleware.js';
+export {
+  consoleHeartbeatLogger,
+  type HeartbeatLogger,
+} from '../engine/heartbeat.logger.js';

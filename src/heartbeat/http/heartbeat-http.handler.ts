@@ -3,7 +3,6 @@ import { errorResponse } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import { formatList, GOODBYE } from '../core/nagios.js';
 import {
-  appIdFromBody,
   assertMethod,
   HEARTBEAT_COMMANDS,
   isAtMountPoint,
@@ -11,8 +10,7 @@ import {
   MONITOR_METHODS,
   MONITOR_QUERIES,
   parseMonitorAppId,
-  parseQuery,
-  parseTimeout,
+  parseProtocolRequest,
   PROTOCOL_METHODS,
   splitTarget,
   type HeartbeatCommand,
@@ -185,18 +183,15 @@ export class HeartbeatHttpHandler {
     method: string,
     request: HeartbeatHttpRequest,
   ): Promise<string> {
-    const parsed = parseQuery(query);
-    const timeoutMs = parseTimeout(
-      parsed.timeout,
-      this.registry.options.maxTimeoutMs,
-    );
     // The body is read for every POST, so its bound holds whether or not the query has the ID.
     const body =
       method.toUpperCase() === 'POST'
         ? await readRequestBody(request, this.registry.options.maxBodyBytes)
         : undefined;
-    const appId = (parsed.appId ??
-      appIdFromBody(body, contentTypeOf(request))) as string;
+    const { appId, timeoutMs } = parseProtocolRequest(
+      { query, body, contentType: contentTypeOf(request) },
+      this.registry.options,
+    );
     switch (command) {
       case 'hb_done':
         await this.registry.deregister(appId);

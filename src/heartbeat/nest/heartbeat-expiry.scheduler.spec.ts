@@ -100,4 +100,18 @@ describe('HeartbeatExpiryScheduler', () => {
       'HeartbeatModule needs SchedulerRegistry: import ScheduleModule.forRoot() once in your root module',
     );
   });
+
+  it('says what to do instead when forRoot() is imported twice', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ScheduleModule.forRoot(),
+        HeartbeatModule.forRoot({}),
+        HeartbeatModule.forRoot({ toleranceMs: 5 }),
+      ],
+    }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(
+      'HeartbeatModule.forRoot() is imported twice in one application',
+    );
+    await moduleRef.close();
+  });
 });

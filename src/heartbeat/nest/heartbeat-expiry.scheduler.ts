@@ -45,6 +45,12 @@ export class HeartbeatExpiryScheduler
     if (!this.schedulerRegistry) {
       throw new Error(HeartbeatMessages.missingScheduler());
     }
+    // A second forRoot() would otherwise fail with the scheduler's "already exists".
+    if (
+      this.schedulerRegistry.doesExist('interval', HEARTBEAT_EXPIRY_INTERVAL)
+    ) {
+      throw new Error(HeartbeatMessages.secondRoot());
+    }
     this.schedulerRegistry.addInterval(
       HEARTBEAT_EXPIRY_INTERVAL,
       this.loop.start(),

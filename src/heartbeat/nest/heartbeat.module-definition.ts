@@ -93,8 +93,9 @@ export const {
   .build();
 
 /**
- * Injection token of the raw options given to `forRoot`/`forRootAsync`.
- * @publicApi
+ * Injection token of the raw options given to `forRoot`/`forRootAsync`, before defaults and
+ * validation. Users inject `HEARTBEAT_OPTIONS` (the resolved options) instead.
+ * @internal
  */
 export const HEARTBEAT_MODULE_OPTIONS = MODULE_OPTIONS_TOKEN;
 

@@ -138,4 +138,29 @@ describe('HeartbeatModule', () => {
       resolve([HeartbeatModule.forRoot({ maxAppIdLength: 0 })]),
     ).rejects.toThrow('invalid heartbeat option maxAppIdLength=0');
   });
+
+  it('shares one registry with feature modules through a module that exports it, without isGlobal', async () => {
+    @Module({
+      imports: [HeartbeatModule.forRoot({ toleranceMs: 250 })],
+      exports: [HeartbeatModule],
+    })
+    class MonitoringModule {}
+
+    @Injectable()
+    class Reporter {
+      constructor(readonly registry: HeartbeatRegistry) {}
+    }
+
+    @Module({ imports: [MonitoringModule], providers: [Reporter] })
+    class FeatureModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [ScheduleModule.forRoot(), MonitoringModule, FeatureModule],
+    }).compile();
+    await moduleRef.init();
+    const reporter = moduleRef.get(Reporter);
+    expect(reporter.registry).toBe(moduleRef.get(HeartbeatRegistry));
+    expect(reporter.registry.options.toleranceMs).toBe(250);
+    await moduleRef.close();
+  });
 });

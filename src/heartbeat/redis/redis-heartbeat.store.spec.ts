@@ -1,8 +1,8 @@
-import { Redis } from 'ioredis';
 import {
   deleteKeys,
   describeWithRedis,
-  REDIS_URL,
+  TEST_REDIS_URL,
+  testRedisClient,
   uniquePrefix,
 } from '../../../test/support/redis.js';
 import { runHeartbeatStoreContract } from '../../../test/support/heartbeat-store.contract.js';
@@ -16,7 +16,7 @@ describeWithRedis('RedisHeartbeatStore', () => {
   runHeartbeatStoreContract({
     create: () => {
       const keyPrefix = uniquePrefix();
-      const store = new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix });
+      const store = new RedisHeartbeatStore({ url: TEST_REDIS_URL, keyPrefix });
       prefixes.set(store, keyPrefix);
       return waitReady(store);
     },
@@ -44,9 +44,9 @@ describeWithRedis('RedisHeartbeatStore', () => {
   it('writes only under its key prefix', async () => {
     const keyPrefix = uniquePrefix();
     const store = await waitReady(
-      new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix }),
+      new RedisHeartbeatStore({ url: TEST_REDIS_URL, keyPrefix }),
     );
-    const client = new Redis(REDIS_URL);
+    const client = testRedisClient();
     try {
       await store.upsert(
         { appId: 'a', lastSeen: 1, delayMs: 1, registeredAt: 1, expiresAt: 7 },
@@ -68,7 +68,7 @@ describeWithRedis('RedisHeartbeatStore', () => {
   });
 
   it('never closes a client it was given', async () => {
-    const client = new Redis(REDIS_URL);
+    const client = testRedisClient();
     const store = await waitReady(
       new RedisHeartbeatStore({ client, keyPrefix: uniquePrefix() }),
     );
@@ -79,7 +79,10 @@ describeWithRedis('RedisHeartbeatStore', () => {
 
   it('closes the connection it opened', async () => {
     const store = await waitReady(
-      new RedisHeartbeatStore({ url: REDIS_URL, keyPrefix: uniquePrefix() }),
+      new RedisHeartbeatStore({
+        url: TEST_REDIS_URL,
+        keyPrefix: uniquePrefix(),
+      }),
     );
     await store.close();
     await expect(store.count()).rejects.toMatchObject({
@@ -91,7 +94,7 @@ describeWithRedis('RedisHeartbeatStore', () => {
 
 describeWithRedis('RedisTimeClock', () => {
   it('agrees with Redis time whatever the skew of the local clock', async () => {
-    const client = new Redis(REDIS_URL);
+    const client = testRedisClient();
     const skewed = new FakeHeartbeatClock(Date.now() - 3_600_000); // an hour behind
     const clock = new RedisTimeClock(client, { base: skewed });
     try {

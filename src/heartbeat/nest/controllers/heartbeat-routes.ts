@@ -2,7 +2,7 @@
  * How many path segments may precede a command. Clients only change `HB_URL`, so a command must
  * match whatever prefix it arrives under; this bound is on top of any global or `RouterModule`
  * prefix of the host.
- * @publicApi
+ * @internal
  */
 export const MAX_ROUTE_PREFIX_SEGMENTS = 8;
 
