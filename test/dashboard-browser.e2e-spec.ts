@@ -7,6 +7,7 @@ import {
 } from '../src/heartbeat/index.js';
 import { FakeHeartbeatClock } from '../src/heartbeat/testing/index.js';
 import {
+  BROWSER_TEST_MS,
   describeWithChromium,
   launchChromium,
   row,
@@ -33,8 +34,8 @@ describeWithChromium('the dashboard in Chromium', () => {
   beforeAll(async () => {
     browser = await launchChromium();
     page = await browser.newPage();
-  }, 60_000);
-  afterAll(() => browser?.close());
+  }, BROWSER_TEST_MS);
+  afterAll(() => browser?.close(), BROWSER_TEST_MS);
 
   describe('on the standalone front door, with an injected clock', () => {
     let door: FrontDoorApp;
@@ -42,11 +43,11 @@ describeWithChromium('the dashboard in Chromium', () => {
     beforeEach(async () => {
       // The expiry task would sweep on its own every second; the tests sweep when they mean to.
       door = await startFrontDoorApp({ sweepIntervalMs: 3_600_000 });
-    });
+    }, BROWSER_TEST_MS);
     afterEach(async () => {
       await page.goto('about:blank');
       await door?.app.close();
-    });
+    }, BROWSER_TEST_MS);
 
     it('lists the registered apps, most overdue first, with counts per state', async () => {
       await door.registry.register('billing', 1000); // T = 2000
@@ -290,14 +291,14 @@ describeWithChromium('the dashboard in Chromium', () => {
       await new Promise<void>((resolve) =>
         server.listen(0, '127.0.0.1', resolve),
       );
-    });
+    }, BROWSER_TEST_MS);
     afterEach(async () => {
       await page.goto('about:blank');
       dashboard.close();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await registry.close();
-    });
+    }, BROWSER_TEST_MS);
 
     it('asks for one, keeps it in sessionStorage (never in the URL) and follows events with it', async () => {
       await registry.register('guarded', 1000);

@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { buildStandalone, freePort } from './support/build-standalone.js';
 import {
+  BROWSER_TEST_MS,
   describeWithChromium,
   launchChromium,
   row,
@@ -299,14 +300,14 @@ describe('standalone server (node dist/main.js)', { timeout: 30_000 }, () => {
 
     beforeAll(async () => {
       browser = await launchChromium();
-    }, 60_000);
-    afterAll(() => browser?.close());
+    }, BROWSER_TEST_MS);
+    afterAll(() => browser?.close(), BROWSER_TEST_MS);
     afterEach(async () => {
       if (child && child.exitCode === null) {
         child.kill('SIGKILL');
         await once(child, 'exit');
       }
-    });
+    }, BROWSER_TEST_MS);
 
     /** `node dist/main.js` on `port`, with only the environment it needs; resolves once it listens. */
     async function serve(port: number): Promise<ChildProcess> {
