@@ -333,10 +333,8 @@ let loads = 0;
 let shownOnce = false;
 /** Reads the first page (counts, and at most `limit` apps in the chosen order and filter). */
 async function load() {
-  const params = new URLSearchParams({
-    limit: String(view.limit),
-    sort: view.sort,
-  });
+  // No limit: the server's default page (200, or its largest if that is smaller).
+  const params = new URLSearchParams({ sort: view.sort });
   if (view.q) params.set('q', view.q);
   const seq = ++loads;
   shownOnce = true;
@@ -376,6 +374,7 @@ async function load() {
   view.counts = page.counts;
   view.total = page.total;
   view.matched = page.matched;
+  view.limit = page.limit;
   const { warn, crit, drop } = page.thresholds;
   ui.table.style.setProperty('--warn-at', `${(warn / drop) * 100}%`);
   ui.table.style.setProperty('--crit-at', `${(crit / drop) * 100}%`);
