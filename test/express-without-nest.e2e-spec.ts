@@ -46,5 +46,6 @@ describe('the Express face without Nest', () => {
         'ERROR: TIMEOUT must be a non-negative integer number of milliseconds, got [x]',
       ],
     });
-  });
+    // A child process that loads the whole build: seconds on a busy machine.
+  }, 60_000);
 });

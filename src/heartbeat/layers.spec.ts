@@ -30,6 +30,9 @@ const LAYERS: Record<string, { uses: string[]; nest: boolean }> = {
   testing: { uses: ['interfaces', 'nest'], nest: false },
   metrics: { uses: ['core', 'engine'], nest: false },
   terminus: { uses: ['core', 'engine'], nest: true },
+  // The client side speaks the protocol to any server: it shares nothing with the server's layers,
+  // and loads Nest only dynamically, inside its module's factories.
+  client: { uses: [], nest: false },
 };
 
 // No I/O module in the pure core.

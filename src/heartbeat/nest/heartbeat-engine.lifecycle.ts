@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   type BeforeApplicationShutdown,
   type OnApplicationShutdown,
@@ -7,13 +8,16 @@ import {
 import { ModuleRef } from '@nestjs/core';
 import { HeartbeatDashboardHandler } from '../dashboard/heartbeat-dashboard.handler.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
+import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
+import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import { HEARTBEAT_OPTIONS, HEARTBEAT_STORE } from './heartbeat.constants.js';
 
 /**
  * Ties the framework-free engine to the Nest application's lifecycle: attaches the host's
  * `EventEmitter2` when `@nestjs/event-emitter` is installed and `EventEmitterModule` imported
  * (this module never registers it), ends the dashboard's event streams before the HTTP server
  * closes (an open stream would hold its close forever), and closes the registry (and so the
- * store) at shutdown.
+ * store) at shutdown, and a store from the options that an override left unused.
  *
  * @internal
  */
@@ -24,6 +28,9 @@ export class HeartbeatEngineLifecycle
   constructor(
     private readonly registry: HeartbeatRegistry,
     private readonly moduleRef: ModuleRef,
+    @Inject(HEARTBEAT_OPTIONS)
+    private readonly options: ResolvedHeartbeatOptions,
+    @Inject(HEARTBEAT_STORE) private readonly store: HeartbeatStore,
     private readonly dashboard: HeartbeatDashboardHandler,
   ) {}
 
@@ -44,5 +51,10 @@ export class HeartbeatEngineLifecycle
 
   async onApplicationShutdown(): Promise<void> {
     await this.registry.close();
+    // A store given in the options but replaced (a test's overrideProvider(HEARTBEAT_STORE)) was
+    // never used; it may still hold a connection of its own.
+    if (this.options.store && this.options.store !== this.store) {
+      await this.options.store.close?.();
+    }
   }
 }

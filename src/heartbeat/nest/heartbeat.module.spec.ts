@@ -163,4 +163,22 @@ describe('HeartbeatModule', () => {
     expect(reporter.registry.options.toleranceMs).toBe(250);
     await moduleRef.close();
   });
+
+  it('closes a store given in the options that an override left unused', async () => {
+    const configured = new InMemoryHeartbeatStore();
+    const close = vi.spyOn(configured, 'close');
+    const used = new InMemoryHeartbeatStore();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ScheduleModule.forRoot(),
+        HeartbeatModule.forRoot({ store: configured }),
+      ],
+    })
+      .overrideProvider(HEARTBEAT_STORE)
+      .useValue(used)
+      .compile();
+    await moduleRef.init();
+    await moduleRef.close();
+    expect(close).toHaveBeenCalledTimes(1);
+  });
 });
