@@ -27,7 +27,8 @@ export async function startHeartbeatServer(
 ): Promise<ListeningHeartbeatServer> {
   const { app, clock } = await createHeartbeatApp(
     options.platform ?? PLATFORMS[0]!,
-    { heartbeat: options.heartbeat },
+    // Routed as the standalone server is: the command as the last segment under any prefix.
+    { heartbeat: { anyPrefix: true, ...options.heartbeat } },
   );
   await app.listen(options.port ?? 0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
