@@ -3,6 +3,7 @@ import {
   loadAppConfig,
   resolveListenAddress,
 } from './app.config.js';
+import { maxParamLengthFor } from './app.setup.js';
 
 describe('resolveListenAddress', () => {
   it.each([
@@ -234,5 +235,32 @@ describe('HB_DASHBOARD', () => {
     expect(() => loadAppConfig({ HB_DASHBOARD_MAX_STREAMS: '0' })).toThrow(
       'invalid heartbeat option HB_DASHBOARD_MAX_STREAMS=0: expected an integer >= 1',
     );
+  });
+});
+
+describe('HB_SHUTDOWN_TIMEOUT_MS', () => {
+  it.each([
+    [{}, 10_000],
+    [{ HB_SHUTDOWN_TIMEOUT_MS: '500' }, 500],
+    [{ HB_SHUTDOWN_TIMEOUT_MS: '0' }, 0],
+    [{ HB_SHUTDOWN_TIMEOUT_MS: ' ' }, 10_000],
+  ])('%j -> %d ms', (env, timeout) => {
+    expect(loadAppConfig(env).shutdownTimeoutMs).toBe(timeout);
+  });
+
+  it.each(['-1', '1.5', 'soon'])('refuses %j, naming it', (value) => {
+    expect(() => loadAppConfig({ HB_SHUTDOWN_TIMEOUT_MS: value })).toThrow(
+      `HB_SHUTDOWN_TIMEOUT_MS=${value} is not`,
+    );
+  });
+});
+
+describe('maxParamLengthFor', () => {
+  it('fits an ID of maxAppIdLength characters, percent-encoded', () => {
+    const id = '😀'.repeat(256);
+    expect(encodeURIComponent(id).length).toBeLessThanOrEqual(
+      maxParamLengthFor(256),
+    );
+    expect(maxParamLengthFor(256)).toBeGreaterThan(100); // Fastify's default
   });
 });

@@ -21,10 +21,16 @@ export interface AppConfig {
   readonly dashboard: boolean;
   /** `REDIS_URL`: keep the registry in Redis instead of memory. */
   readonly redis?: { readonly url: string; readonly keyPrefix?: string };
+  /**
+   * `HB_SHUTDOWN_TIMEOUT_MS`: how long a graceful stop waits for requests in flight before it
+   * closes their connections and exits.
+   */
+  readonly shutdownTimeoutMs: number;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 8888;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /** `HB_*` variables that map one-to-one onto numeric heartbeat options. */
 const NUMERIC_OPTIONS = {
@@ -138,6 +144,7 @@ export function loadAppConfig(env: Env): AppConfig {
     adapter: adapterFromEnv(env),
     dashboard: booleanFrom(env, 'HB_DASHBOARD', true),
     ...redisFromEnv(env),
+    shutdownTimeoutMs: shutdownTimeoutFromEnv(env),
   };
 }
 
@@ -147,6 +154,18 @@ function booleanFrom(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw new Error(`${name}=${env[name]} is not one of true, false`);
+}
+
+/** `HB_SHUTDOWN_TIMEOUT_MS`: a whole number of milliseconds, 0 or more. */
+function shutdownTimeoutFromEnv(env: Env): number {
+  const raw = env.HB_SHUTDOWN_TIMEOUT_MS?.trim();
+  if (!raw) return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  if (!/^[0-9]+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    throw new Error(
+      `HB_SHUTDOWN_TIMEOUT_MS=${raw} is not a whole number of milliseconds (0 or more)`,
+    );
+  }
+  return Number(raw);
 }
 
 function adapterFromEnv(env: Env): AppConfig['adapter'] {

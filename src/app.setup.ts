@@ -10,12 +10,22 @@ import {
 import { BaseExceptionFilter, type AbstractHttpAdapter } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
+  answerClientErrors,
   HeartbeatDashboardHandler,
   HeartbeatHttpHandler,
   HeartbeatRegistry,
   type HeartbeatLogger,
 } from './heartbeat/index.js';
 import type { AppConfig } from './app.config.js';
+
+/**
+ * The longest path parameter Fastify matches, for an application ID of `maxAppIdLength`
+ * characters percent-encoded (up to 12 bytes each: 4 UTF-8 bytes, 3 characters per byte).
+ * Fastify's own default, 100, would refuse `GET /apps/<ID>` for IDs the protocol accepts.
+ */
+export function maxParamLengthFor(maxAppIdLength: number): number {
+  return maxAppIdLength * 12;
+}
 
 /**
  * The HTTP platform of the standalone server, for what the front door passes on (the JSON API,
@@ -27,7 +37,12 @@ export async function createHttpAdapter(
 ): Promise<AbstractHttpAdapter> {
   if (config.adapter === 'fastify') {
     const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    return new FastifyAdapter({ bodyLimit: config.heartbeat.maxBodyBytes });
+    return new FastifyAdapter({
+      bodyLimit: config.heartbeat.maxBodyBytes,
+      routerOptions: {
+        maxParamLength: maxParamLengthFor(config.heartbeat.maxAppIdLength),
+      },
+    });
   }
   const { ExpressAdapter } = await import('@nestjs/platform-express');
   const adapter = new ExpressAdapter();
@@ -67,15 +82,29 @@ class StandaloneErrorFilter extends BaseExceptionFilter {
       super.catch(exception, host);
       return;
     }
-    const message =
-      exception instanceof Error ? exception.message : 'not found';
     const status =
       (exception as { getStatus?: () => number }).getStatus?.() ?? 500;
+    const request = host.switchToHttp().getRequest<IncomingMessage>();
+    // The protocol's 404 line, quoting the path as sent (no query), like the handler's own.
+    const message =
+      status === 404
+        ? `no heartbeat route at [${printablePath(request.url ?? '/')}]`
+        : exception instanceof Error
+          ? exception.message.replace(/[\r\n]+/g, ' ')
+          : 'internal server error';
     this.handler.write(host.switchToHttp().getResponse(), {
       status,
-      body: `ERROR: ${message.replace(/[\r\n]+/g, ' ')}`,
+      body: `ERROR: ${message}`,
     });
   }
+}
+
+/** A request path for an error line: no query or fragment, short, nothing unprintable. */
+function printablePath(url: string): string {
+  const path = url.replace(/[?#].*$/s, '');
+  // eslint-disable-next-line no-control-regex
+  const clean = path.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 64 ? `${clean.slice(0, 64)}...` : clean;
 }
 
 /** What the front door serves besides the protocol. */
@@ -90,7 +119,8 @@ export interface StandaloneSetupOptions {
  * framework router runs; then the dashboard (`/`, its files, `/dashboard/apps`, `/events`);
  * everything else goes on to Nest. That keeps the hot path (`hb_ping`, `/status`) at the speed of
  * Node itself on either platform, and lets an event stream hold its socket without a framework
- * in the way. The module's lifecycle ends the streams at shutdown.
+ * in the way; the module's lifecycle ends the streams at shutdown. Requests Node itself refuses
+ * (malformed, oversized headers, too slow) get a one-line `ERROR:` answer too.
  */
 export function setupStandaloneApp(
   app: INestApplication,
@@ -118,4 +148,5 @@ export function setupStandaloneApp(
     if (dashboard?.serve(request, response)) return;
     for (const listener of framework) listener.call(server, request, response);
   });
+  answerClientErrors(server);
 }

@@ -5,6 +5,9 @@ import { loadAppConfig, type AppConfig } from './app.config.js';
 import { AppModule } from './app.module.js';
 import { createHttpAdapter, setupStandaloneApp } from './app.setup.js';
 
+/** After HB_SHUTDOWN_TIMEOUT_MS closed the connections: how long shutdown hooks may still take. */
+const SHUTDOWN_HOOKS_GRACE_MS = 5_000;
+
 /** Nest's own start-up chatter: one line per module and per route, nothing an operator needs. */
 const STARTUP_CONTEXTS = new Set([
   'NestFactory',
@@ -14,7 +17,11 @@ const STARTUP_CONTEXTS = new Set([
   'NestApplication',
 ]);
 
-/** The console logger, minus Nest's start-up lines: a start is a handful of lines. */
+/**
+ * The console logger, minus Nest's start-up lines (a start is a handful of lines) and minus debug
+ * and verbose lines (what a client does to its own connection, such as abandoning a request, is
+ * not the operator's business).
+ */
 class QuietStartupLogger extends ConsoleLogger {
   override log(message: unknown, context?: string): void {
     if (context !== undefined && STARTUP_CONTEXTS.has(context)) return;
@@ -27,7 +34,12 @@ async function bootstrap(config: AppConfig): Promise<void> {
     AppModule,
     await createHttpAdapter(config),
     // The front door reads protocol bodies itself; nothing behind it takes one.
-    { bodyParser: false, logger: new QuietStartupLogger() },
+    {
+      bodyParser: false,
+      logger: new QuietStartupLogger({
+        logLevels: ['log', 'warn', 'error', 'fatal'],
+      }),
+    },
   );
   setupStandaloneApp(app, { dashboard: config.dashboard });
   await app.listen(config.port, config.host);
@@ -51,8 +63,25 @@ async function bootstrap(config: AppConfig): Promise<void> {
     const server = app.getHttpServer() as Server;
     const closeIdle = setInterval(() => server.closeIdleConnections(), 50);
     closeIdle.unref();
+    // Closing the listener also stops Node's header and request timeouts, so a client trickling
+    // its headers or body would hold the stop forever: in-flight requests get
+    // HB_SHUTDOWN_TIMEOUT_MS, then whatever is still connected is closed.
+    const deadline = setTimeout(() => {
+      logger.warn(
+        `requests still in flight after ${config.shutdownTimeoutMs} ms (HB_SHUTDOWN_TIMEOUT_MS): closing their connections`,
+      );
+      server.closeAllConnections();
+      // Shutdown hooks get a last moment once the server is closed; a hung one ends here.
+      setTimeout(() => {
+        logger.error('shutdown hooks did not finish; exiting');
+        process.exit(1);
+      }, SHUTDOWN_HOOKS_GRACE_MS).unref();
+    }, config.shutdownTimeoutMs);
     app.close().then(
-      () => process.exit(0),
+      () => {
+        clearTimeout(deadline);
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error(`shutdown failed: ${String(error)}`);
         process.exit(1);

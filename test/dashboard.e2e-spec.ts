@@ -157,7 +157,7 @@ describe('the dashboard on the standalone front door', () => {
     const server = door.app.getHttpServer();
     for (const path of ['/', '/dashboard.js', '/dashboard/apps', '/events']) {
       const answer = await request(server).get(path).expect(404);
-      expect(answer.text).toMatch(/^ERROR: Cannot GET \//);
+      expect(answer.text).toMatch(/^ERROR: no heartbeat route at \[\//);
     }
   });
 });

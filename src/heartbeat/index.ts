@@ -62,6 +62,7 @@ export {
 
 // The framework-free HTTP face, for node:http servers of your own.
 export {
+  answerClientErrors,
   HeartbeatHttpHandler,
   type HeartbeatHttpAnswer,
   type HeartbeatHttpHandlerOptions,

@@ -45,6 +45,9 @@ export async function startFrontDoorApp(
   const app = moduleRef.createNestApplication({
     logger: false,
     bodyParser: false,
+    // A browser keeps sockets open (and may open one it has not used yet): close() ends them
+    // rather than wait for the server's header timeout.
+    forceCloseConnections: true,
   });
   setupStandaloneApp(app, setup);
   await app.listen(0, '127.0.0.1');

@@ -110,9 +110,11 @@ export function errorResponse(
   }
   const status = httpStatusOf(error);
   if (status === 413) {
+    // A host's body parser refuses by its own limit (body-parser says which); ours otherwise.
+    const { limit } = error as { limit?: unknown };
     return {
       status,
-      body: `ERROR: ${HeartbeatMessages.bodyTooLarge(limits.maxBodyBytes)}`,
+      body: `ERROR: ${HeartbeatMessages.bodyTooLarge(typeof limit === 'number' ? limit : limits.maxBodyBytes)}`,
     };
   }
   if (status === 400 && isBodySyntaxError(error)) {

@@ -10,6 +10,10 @@ export const HeartbeatMessages = {
   appIdTooLong: (length: number, max: number) =>
     `appid is ${length} characters long, the limit is ${max}`,
   appIdControlCharacter: () => 'appid contains a control character',
+  appIdFormatCharacter: (codePoint: string) =>
+    `appid contains an invisible format character (${codePoint})`,
+  appIdNotWellFormed: (codePoint: string) =>
+    `appid is not well-formed Unicode (lone surrogate ${codePoint})`,
   appIdNotString: () => 'appid must be a string',
   invalidTimeout: (raw: string) =>
     `TIMEOUT must be a non-negative integer number of milliseconds, got [${printable(raw)}]`,
@@ -46,9 +50,15 @@ export const HeartbeatMessages = {
     'HeartbeatModule needs SchedulerRegistry: import ScheduleModule.forRoot() once in your root module',
 } as const;
 
-/** Keeps echoed client input on one line and short. */
+/**
+ * Keeps echoed client input on one line, short and visible: controls, format characters and lone
+ * surrogates become `?`.
+ */
 export function printable(value: string, max = 64): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const clean = value.replace(
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/gu,
+    '?',
+  );
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

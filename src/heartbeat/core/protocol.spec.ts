@@ -13,6 +13,7 @@ import {
 } from './protocol.js';
 
 const limits = { maxAppIdLength: 256, maxTimeoutMs: 86_400_000 };
+const form = () => 'application/x-www-form-urlencoded';
 
 describe('lastPathSegment', () => {
   it.each([
@@ -139,8 +140,29 @@ describe('validateAppId', () => {
     ['a\u007fb', 'appid contains a control character'],
     ['a\u0085b', 'appid contains a control character'],
     ['a\u2028b', 'appid contains a control character'],
+    ['tet\u200Bris', 'appid contains an invisible format character (U+200B)'],
+    ['a\u200Db', 'appid contains an invisible format character (U+200D)'],
+    ['a\u202Eb', 'appid contains an invisible format character (U+202E)'],
+    ['a\u2066b\u2069', 'appid contains an invisible format character (U+2066)'],
+    ['\uFEFFbom', 'appid contains an invisible format character (U+FEFF)'],
+    [
+      'soft\u00ADhyphen',
+      'appid contains an invisible format character (U+00AD)',
+    ],
+    ['a\u061Cb', 'appid contains an invisible format character (U+061C)'],
+    ['tag\u{E0041}', 'appid contains an invisible format character (U+E0041)'],
+    ['LS\ud800x', 'appid is not well-formed Unicode (lone surrogate U+D800)'],
+    ['LS\udc00', 'appid is not well-formed Unicode (lone surrogate U+DC00)'],
+    ['\ud83d', 'appid is not well-formed Unicode (lone surrogate U+D83D)'],
   ])('refuses %j', (id, message) => {
     expect(() => validateAppId(id, 256)).toThrow(message);
+  });
+
+  it('accepts surrogate pairs and visible joiners of scripts', () => {
+    expect(validateAppId('😀-\u{1F469}\u{1F3FD}', 256)).toBe(
+      '😀-\u{1F469}\u{1F3FD}',
+    );
+    expect(validateAppId('日本語-ελληνικά', 256)).toBe('日本語-ελληνικά');
   });
 });
 
@@ -161,6 +183,38 @@ describe('appIdFromBody', () => {
     [new TextEncoder().encode('appid=Bytes'), undefined, 'Bytes'],
   ])('%j (%s) -> %j', (body, contentType, appId) => {
     expect(appIdFromBody(body, contentType)).toBe(appId);
+  });
+
+  describe('a form a parser already decoded', () => {
+    const form = 'application/x-www-form-urlencoded';
+
+    it('takes the first of a repeated appid', () => {
+      expect(appIdFromBody({ appid: ['first', 'second'] }, form)).toBe('first');
+    });
+
+    it.each(['%ZZ', 'caf%C3', '100%'])(
+      'refuses %j, which the client sent malformed or which cannot be told from it',
+      (value) => {
+        expect(() => appIdFromBody({ appid: value }, form)).toThrow(
+          `malformed percent-encoding in [${value}]`,
+        );
+      },
+    );
+
+    it('accepts a value that is itself valid percent-encoding (sent as %2541)', () => {
+      expect(appIdFromBody({ appid: '%41' }, form)).toBe('%41');
+    });
+
+    it('reads a JSON value as it is: JSON has no percent-encoding', () => {
+      expect(appIdFromBody({ appid: '%ZZ' }, 'application/json')).toBe('%ZZ');
+      expect(appIdFromBody({ appid: ['a'] }, 'application/json')).toEqual([
+        'a',
+      ]);
+    });
+  });
+
+  it('reads a raw form with a repeated appid as the query is read: the first', () => {
+    expect(appIdFromBody('appid=a&appid=b', form())).toBe('a');
   });
 
   it('returns non-string appid values for validation to refuse', () => {

@@ -49,6 +49,14 @@ export interface ProtocolInput {
 // C0 and C1 controls, DEL, and the Unicode line/paragraph separators: none may reach a status line.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+// Unicode format characters (category Cf): zero-width spaces and joiners, bidirectional overrides
+// and isolates, the BOM, the soft hyphen, tag characters. Invisible or reordering what an operator
+// reads, so `tet\u200Bris` would pass for `tetris` and U+202E would reverse a status line.
+const FORMAT_CHARACTER = /\p{Cf}/u;
+// A surrogate that is not half of a pair: not Unicode text at all. Such an ID would be stored,
+// then listed as U+FFFD by every encoder, and could never be queried or removed again.
+const LONE_SURROGATE =
+  /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const DECIMAL = /^[0-9]+$/;
 
 /**
@@ -79,16 +87,15 @@ export function lastPathSegment(url: string): string {
 }
 
 /**
- * Whether the segments before the last one are all empty (`/hb_ping`, or `//hb_ping` from an
- * `HB_URL` that ends in `/`): the command is at the mount point itself.
+ * Whether the command is at the mount point itself: `/hb_ping`, or `//hb_ping` from an `HB_URL`
+ * that ends in `/` (one empty segment, which is what the Nest routes can match too).
  *
  * @internal
  */
 export function isAtMountPoint(url: string): boolean {
   const { path } = splitTarget(url);
   const end = path.lastIndexOf('/');
-  for (let i = 0; i < end; i++) if (path[i] !== '/') return false;
-  return end >= 0;
+  return end === 0 || (end === 1 && path[0] === '/');
 }
 
 /** The query string of a URL, without the `?` and without any fragment. @internal */
@@ -201,8 +208,9 @@ export function validateTimeout(
 }
 
 /**
- * Checks an application ID: present, a non-empty string, at most `maxAppIdLength` characters and
- * free of control characters.
+ * Checks an application ID: present, a non-empty string, at most `maxAppIdLength` characters,
+ * well-formed Unicode, and free of control characters and of invisible format characters. Every
+ * face and the registry's own methods call it, so an ID refused here is refused everywhere.
  *
  * @internal
  */
@@ -233,7 +241,27 @@ export function validateAppId(appId: unknown, maxAppIdLength: number): string {
       HeartbeatMessages.appIdControlCharacter(),
     );
   }
+  const lone = LONE_SURROGATE.exec(appId);
+  if (lone) {
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.appIdNotWellFormed(codePoint(lone[0])),
+    );
+  }
+  const format = FORMAT_CHARACTER.exec(appId);
+  if (format) {
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.appIdFormatCharacter(codePoint(format[0])),
+    );
+  }
   return appId;
+}
+
+/** `U+200B`: how a refused character is named in an error line. */
+function codePoint(character: string): string {
+  const hex = (character.codePointAt(0) ?? 0).toString(16).toUpperCase();
+  return `U+${hex.padStart(4, '0')}`;
 }
 
 function isFormContentType(contentType: string | undefined): boolean {
@@ -247,9 +275,16 @@ function isJsonContentType(contentType: string | undefined): boolean {
 }
 
 /**
- * The `appid` carried by a POST body: a body object parsed by the platform, or a raw JSON
- * (`{"appid":"X"}`, Bash client) or form (`appid=X`, Python client) body. An empty body
- * (`navigator.sendBeacon`) carries none. Returns `undefined` when the body has no `appid`.
+ * The `appid` carried by a POST body: a raw JSON (`{"appid":"X"}`, Bash client) or form
+ * (`appid=X`, Python client) body, as bytes or text, or a body object a parser already made. An
+ * empty body (`navigator.sendBeacon`) carries none. Returns `undefined` when the body has no
+ * `appid`; a repeated form `appid` gives its first value, as in the query.
+ *
+ * A form that a parser already decoded (a host's `express.urlencoded()`) has lost what the client
+ * sent: `appid=%ZZ` and `appid=%25ZZ` both arrive as `%ZZ`, since such parsers keep a value they
+ * cannot decode as it was. A decoded form value that is not itself valid percent-encoding is
+ * therefore refused as malformed, as the raw form would have been; the price is that an ID
+ * containing a `%` that starts no escape must come in the query or as JSON on such faces.
  *
  * @internal
  */
@@ -274,19 +309,30 @@ export function appIdFromBody(body: unknown, contentType?: string): unknown {
           HeartbeatMessages.malformedJsonBody(),
         );
       }
-      return appIdFromBody(
-        typeof parsed === 'object' && parsed !== null ? parsed : {},
-      );
+      return typeof parsed === 'object' && parsed !== null
+        ? ownAppId(parsed)
+        : undefined;
     }
     const pair = decodePairs(text, true).find(([key]) => key === 'appid');
     return pair?.[1];
   }
   if (typeof body === 'object') {
-    return Object.hasOwn(body, 'appid')
-      ? (body as { appid: unknown }).appid
-      : undefined;
+    const value = ownAppId(body);
+    if (!isFormContentType(contentType)) return value;
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string' && first.includes('%')) {
+      // Decodes only to check: a parser keeps what it could not decode as it was.
+      percentDecode(first, false);
+    }
+    return first;
   }
   return undefined;
+}
+
+function ownAppId(body: object): unknown {
+  return Object.hasOwn(body, 'appid')
+    ? (body as { appid: unknown }).appid
+    : undefined;
 }
 
 /**

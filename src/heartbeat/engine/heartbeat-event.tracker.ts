@@ -23,6 +23,8 @@ export interface HeartbeatEventEmitter {
 export interface HeartbeatRecordReader {
   get(appId: string): Promise<HeartbeatRecord | undefined>;
   list(): Promise<HeartbeatRecord[]>;
+  /** The time the store refused heartbeats since `lastSeen`: not counted as lateness. */
+  credit(lastSeen: number, now: number): number;
 }
 
 /**
@@ -121,7 +123,11 @@ export class HeartbeatEventTracker {
     if (this.seedFrom !== undefined) {
       const since = this.seedFrom;
       for (const record of await this.reader.list()) {
-        this.watcher.seed(record, since);
+        this.watcher.seed(
+          record,
+          since,
+          this.reader.credit(record.lastSeen, since),
+        );
       }
       this.seedFrom = undefined;
     }
@@ -132,7 +138,9 @@ export class HeartbeatEventTracker {
       due.map((appId) => this.reader.get(appId)),
     );
     for (const [i, appId] of due.entries()) {
-      for (const change of this.watcher.advance(appId, records[i], now)) {
+      const record = records[i];
+      const credit = record ? this.reader.credit(record.lastSeen, now) : 0;
+      for (const change of this.watcher.advance(appId, record, now, credit)) {
         this.emit(
           new HeartbeatStateChangedEvent(
             appId,

@@ -9,7 +9,9 @@ import { HeartbeatModule } from '../nest/heartbeat.module.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
+import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatRegistry } from './heartbeat-registry.js';
+import type { HeartbeatLogger } from './heartbeat.logger.js';
 
 describe('HeartbeatRegistry (DI, injected clock)', () => {
   let moduleRef: TestingModule;
@@ -212,5 +214,214 @@ describe('HeartbeatRegistry (DI, injected clock)', () => {
     );
     await expect(direct.list()).rejects.toMatchObject({ kind: 'unavailable' });
     vi.restoreAllMocks();
+  });
+});
+
+/**
+ * An in-memory store that can be told to refuse writes (as Redis out of memory does) or
+ * everything (as an unreachable Redis does).
+ */
+class RefusingStore extends InMemoryHeartbeatStore {
+  refuseWrites = false;
+  refuseReads = false;
+
+  private check(write: boolean): void {
+    if (this.refuseReads || (write && this.refuseWrites)) {
+      throw new HeartbeatError('unavailable', 'store unavailable');
+    }
+  }
+
+  override async upsert(
+    ...args: Parameters<InMemoryHeartbeatStore['upsert']>
+  ): ReturnType<InMemoryHeartbeatStore['upsert']> {
+    this.check(true);
+    return super.upsert(...args);
+  }
+  override async remove(appId: string): Promise<boolean> {
+    this.check(true);
+    return super.remove(appId);
+  }
+  // Deletions only: Redis allows them even out of memory.
+  override async removeExpired(now: number, limit: number) {
+    this.check(false);
+    return super.removeExpired(now, limit);
+  }
+  override async get(appId: string) {
+    this.check(false);
+    return super.get(appId);
+  }
+  override async list() {
+    this.check(false);
+    return super.list();
+  }
+  async checkWritable(): Promise<void> {
+    this.check(true);
+  }
+}
+
+describe('HeartbeatRegistry while the store refuses heartbeats', () => {
+  const quiet: HeartbeatLogger = {
+    log: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
+  };
+  let store: RefusingStore;
+  let clock: FakeHeartbeatClock;
+  let registry: HeartbeatRegistry;
+
+  beforeEach(() => {
+    store = new RefusingStore();
+    clock = new FakeHeartbeatClock();
+    registry = HeartbeatRegistry.create({ store, clock }, { logger: quiet });
+  });
+  afterEach(() => registry.close());
+
+  const UNKNOWN = 'UNKNOWN - heartbeat store unavailable';
+
+  it('answers UNKNOWN from the first refused write until writes are accepted again', async () => {
+    await registry.register('worker', 1000); // T = 2000
+    expect(registry.storeRefusing).toBe(false);
+    store.refuseWrites = true;
+    await expect(registry.beat('worker', 1000)).rejects.toMatchObject({
+      kind: 'unavailable',
+    });
+    expect(registry.storeRefusing).toBe(true);
+    expect(await registry.status()).toBe(UNKNOWN);
+    expect(await registry.status('worker')).toBe(UNKNOWN);
+    // Reads still answer, with lateness standing still since the refusal.
+    clock.advance(60_000);
+    expect(await registry.get('worker')).toMatchObject({ od: 0, state: 'OK' });
+
+    store.refuseWrites = false;
+    // /status asks the store, so recovery does not wait for a client's heartbeat.
+    expect(await registry.status('worker')).toBe(
+      'OK - fine application [worker]| od=0.00;3;5;0;6 delay=2000ms;;;',
+    );
+    expect(registry.storeRefusing).toBe(false);
+    clock.advance(10_000);
+    expect(await registry.status('worker')).toBe(
+      'CRITICAL - quite late application [worker]| od=5.00;3;5;0;6 delay=2000ms;;;',
+    );
+  });
+
+  it('credits each app with the refused time after its own last heartbeat', async () => {
+    await registry.register('early', 1000); // T = 2000, seen at 0
+    clock.advance(3000);
+    await registry.register('late', 1000); // seen at 3000
+    clock.advance(1000);
+    store.refuseWrites = true;
+    await expect(registry.beat('other')).rejects.toThrow('store unavailable');
+    clock.advance(20_000); // refused 4000 -> 24000
+    store.refuseWrites = false;
+    await registry.beat('other');
+    clock.advance(1000); // now 25000: 5000 recorded after "early", 2000 after "late"
+    expect(
+      (await registry.list()).map(({ appId, od }) => ({ appId, od })),
+    ).toEqual([
+      { appId: 'early', od: 2.5 },
+      { appId: 'late', od: 1 },
+      { appId: 'other', od: 1 },
+    ]);
+  });
+
+  it('lets the expiry task find the recovery and keeps credited records', async () => {
+    const dropped = vi.fn();
+    registry.events$.subscribe((event) => {
+      if (event.name === 'heartbeat.dropped') dropped(event.appId);
+    });
+    await registry.register('worker', 1000); // drop deadline 12 000
+    store.refuseWrites = true;
+    await expect(registry.sweep()).resolves.toEqual([]);
+    await expect(registry.beat('worker', 1000)).rejects.toThrow();
+    clock.advance(30_000);
+    await expect(registry.sweep()).resolves.toEqual([]);
+    store.refuseWrites = false;
+    await registry.sweep();
+    expect(registry.storeRefusing).toBe(false);
+    expect(await store.count()).toBe(1);
+    clock.advance(11_999);
+    await registry.sweep();
+    expect(await registry.get('worker')).toMatchObject({ state: 'CRITICAL' });
+    clock.advance(1);
+    expect(await registry.get('worker')).toBeUndefined();
+    expect((await registry.sweep()).map((r) => r.appId)).toEqual(['worker']);
+    expect(dropped.mock.calls).toEqual([['worker']]);
+  });
+
+  it('treats a heartbeat after the refusal as a heartbeat, not a drop and a comeback', async () => {
+    const events: string[] = [];
+    registry.events$.subscribe((event) => events.push(event.name));
+    await registry.register('worker', 0); // T = 1000, stored drop deadline 6000
+    store.refuseWrites = true;
+    await expect(registry.beat('worker', 0)).rejects.toThrow();
+    clock.advance(10_000);
+    store.refuseWrites = false;
+    const result = await registry.beat('worker', 0);
+    expect(result.created).toBe(false);
+    expect(registry.counters.drops).toBe(0);
+    expect(events).toEqual(['heartbeat.registered']);
+  });
+
+  it('reports no late transitions for the refused time', async () => {
+    const changes: string[] = [];
+    registry.events$.subscribe((event) => {
+      if (event.name === 'heartbeat.state-changed') {
+        changes.push(`${event.appId} ${event.from}->${event.to}`);
+      }
+    });
+    await registry.register('worker', 1000); // T = 2000: WARNING at 6000
+    await registry.sweep();
+    clock.advance(4000);
+    store.refuseWrites = true;
+    await expect(registry.beat('worker', 1000)).rejects.toThrow();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(5000);
+      await registry.sweep().catch(() => undefined);
+    }
+    store.refuseWrites = false;
+    await registry.sweep();
+    expect(changes).toEqual([]);
+    clock.advance(2000); // 6000 recorded since the last heartbeat
+    await registry.sweep();
+    expect(changes).toEqual(['worker OK->WARNING']);
+  });
+
+  it('counts a store that cannot be reached at all as refusing too', async () => {
+    await registry.register('worker', 1000);
+    store.refuseReads = true;
+    await expect(registry.sweep()).rejects.toThrow('store unavailable');
+    expect(await registry.status()).toBe(UNKNOWN);
+    clock.advance(60_000);
+    store.refuseReads = false;
+    expect(await registry.status('worker')).toMatch(/^OK - .* od=0\.00;/);
+  });
+
+  it('logs a store throwing its own errors once when it fails and once when it answers again', async () => {
+    const lines: string[] = [];
+    const logger: HeartbeatLogger = {
+      log: (message) => void lines.push(`log ${message}`),
+      warn: () => undefined,
+      error: (message) => void lines.push(`error ${message}`),
+    };
+    let down = true;
+    const flaky = new InMemoryHeartbeatStore();
+    const upsert = flaky.upsert.bind(flaky);
+    flaky.upsert = (...args) =>
+      down ? Promise.reject(new Error('ECONNREFUSED')) : upsert(...args);
+    const direct = HeartbeatRegistry.create(
+      { store: flaky, clock },
+      { logger },
+    );
+    for (let i = 0; i < 5; i++) {
+      await expect(direct.beat('x')).rejects.toThrow('store unavailable');
+    }
+    down = false;
+    await direct.beat('x');
+    await direct.beat('x');
+    expect(lines).toEqual([
+      'error heartbeat store failed: Error: ECONNREFUSED; answering 503 until it answers again',
+      'log heartbeat store answers again',
+    ]);
+    await direct.close();
   });
 });

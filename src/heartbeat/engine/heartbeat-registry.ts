@@ -28,6 +28,7 @@ import {
 } from './heartbeat-event.tracker.js';
 import { resolveHeartbeatClock } from './heartbeat.clock.js';
 import type { HeartbeatEvent } from './heartbeat.events.js';
+import { HeartbeatOutageLedger } from './heartbeat-outage.ledger.js';
 import {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
@@ -87,6 +88,12 @@ export interface HeartbeatRegistryDependencies {
  */
 export class HeartbeatRegistry {
   private readonly tracker: HeartbeatEventTracker;
+  /** When the store refused heartbeats: lateness is not counted for that time. */
+  private readonly outages = new HeartbeatOutageLedger();
+  /** The longest a record can live without a heartbeat: how long an outage is remembered. */
+  private readonly outageHorizonMs: number;
+  /** A store that throws its own errors (not `HeartbeatError`s) is logged once per outage. */
+  private storeFailing = false;
 
   /** Totals since start (read-only for callers). */
   readonly counters: Readonly<HeartbeatCounters> = {
@@ -115,11 +122,14 @@ export class HeartbeatRegistry {
       {
         get: (appId) => this.call(() => this.store.get(appId)),
         list: () => this.call(() => this.store.list()),
+        credit: (lastSeen, now) => this.outages.credit(lastSeen, now),
       },
       logger,
       () => this.clock.now(),
     );
     this.events$ = this.tracker.events$;
+    this.outageHorizonMs =
+      options.dropThreshold * (options.maxTimeoutMs + options.toleranceMs);
   }
 
   /**
@@ -159,17 +169,21 @@ export class HeartbeatRegistry {
   /** Removes an application; resolves `false` when it was not known. */
   async deregister(appId: string): Promise<boolean> {
     const id = this.checkAppId(appId);
-    const removed = await this.call(() => this.store.remove(id));
-    this.tracker.removed(id, removed, this.clock.now());
+    const now = this.clock.now();
+    const removed = await this.write(now, () => this.store.remove(id));
+    this.tracker.removed(id, removed, now);
     this.count('dones');
     return removed;
   }
 
-  /** The live status of one application, or `undefined` when unknown or dropped. */
+  /**
+   * The live status of one application, or `undefined` when unknown or dropped. Lateness does
+   * not count the time the store refused heartbeats (see {@link HeartbeatRegistry.storeRefusing}).
+   */
   async get(appId: string): Promise<HeartbeatAppStatus | undefined> {
     const id = this.checkAppId(appId);
     const record = await this.call(() => this.store.get(id));
-    return record && evaluateRecord(record, this.clock.now(), this.options);
+    return record && this.evaluate(record, this.clock.now());
   }
 
   /** The live applications in registration order. */
@@ -178,19 +192,34 @@ export class HeartbeatRegistry {
     const now = this.clock.now();
     const live: HeartbeatAppStatus[] = [];
     for (const record of records) {
-      const status = evaluateRecord(record, now, this.options);
+      const status = this.evaluate(record, now);
       if (status) live.push(status);
     }
     return live;
   }
 
   /**
+   * Whether the store is refusing to record heartbeats: since a write failed (Redis out of
+   * memory, a read-only replica, Redis unreachable) and until one succeeds again. Meanwhile
+   * `status()` answers `UNKNOWN - heartbeat store unavailable`, and afterwards no application is
+   * judged late for that time: lateness is measured only over the time heartbeats could be
+   * recorded.
+   */
+  get storeRefusing(): boolean {
+    return this.outages.open;
+  }
+
+  /**
    * The Nagios status line: of one application when `appId` is given, otherwise of the host
-   * (none, exactly one, or several applications). While the store is unreachable:
-   * `UNKNOWN - heartbeat store unavailable`.
+   * (none, exactly one, or several applications). While the store cannot be read, or cannot
+   * record heartbeats even though it can be read: `UNKNOWN - heartbeat store unavailable`, since
+   * judging lateness then would report every application late.
    */
   async status(appId?: string): Promise<string> {
     try {
+      if (this.outages.open && !(await this.storeWritableAgain())) {
+        return STORE_UNAVAILABLE_LINE;
+      }
       if (appId === undefined) {
         return formatHostStatusLine(await this.list(), this.options);
       }
@@ -224,8 +253,13 @@ export class HeartbeatRegistry {
    */
   async sweep(): Promise<HeartbeatRecord[]> {
     const now = this.clock.now();
-    const dropped = await this.call(() =>
-      this.store.removeExpired(now, this.options.sweepBatchSize),
+    if (this.outages.open) await this.storeWritableAgain();
+    this.outages.forget(now, this.outageHorizonMs);
+    // Records are indexed by their uncredited drop deadline: remove only what is past it with the
+    // largest credit any record can have. Queries already treat the rest as absent when it is.
+    const cutoff = now - this.outages.maxCredit(now);
+    const dropped = await this.write(now, () =>
+      this.store.removeExpired(cutoff, this.options.sweepBatchSize),
     );
     for (const record of dropped) this.reportDrop(record, now);
     await this.tracker.check(now);
@@ -248,7 +282,7 @@ export class HeartbeatRegistry {
       validateTimeout(timeoutMs, this.options.maxTimeoutMs) +
       this.options.toleranceMs;
     const now = this.clock.now();
-    const result = await this.call(() =>
+    const result = await this.write(now, () =>
       this.store.upsert(
         {
           appId: id,
@@ -266,8 +300,17 @@ export class HeartbeatRegistry {
         HeartbeatMessages.appLimitReached(this.options.maxApps),
       );
     }
-    if (result.dropped) this.reportDrop(result.dropped, now);
-    const created = result.status === 'created';
+    // A stored heartbeat is the proof that heartbeats are recorded again.
+    this.recorded(now);
+    // The store replaced a record past its drop deadline; with the refused time credited it may
+    // still have been alive, and then this is an ordinary heartbeat, not a drop and a comeback.
+    const dropped =
+      result.dropped && this.evaluate(result.dropped, now) === undefined
+        ? result.dropped
+        : undefined;
+    if (dropped) this.reportDrop(dropped, now);
+    const created =
+      result.status === 'created' && (!result.dropped || dropped !== undefined);
     this.tracker.beat(result.record, created);
     this.count(counter);
     return { appId: id, delayMs, created };
@@ -289,17 +332,83 @@ export class HeartbeatRegistry {
     return validateAppId(appId, this.options.maxAppIdLength);
   }
 
-  /** Store failures other than our own typed errors become `unavailable` (503). */
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
+  /** A record evaluated at `now`, not counting the time the store refused heartbeats. */
+  private evaluate(
+    record: HeartbeatRecord,
+    now: number,
+  ): HeartbeatAppStatus | undefined {
+    const credit = this.outages.credit(record.lastSeen, now);
+    if (credit === 0) return evaluateRecord(record, now, this.options);
+    const status = evaluateRecord(record, now - credit, this.options);
+    return status && { ...status, expiresAt: record.expiresAt + credit };
+  }
+
+  /** A store write: when it is refused, heartbeats are not being recorded from `now` on. */
+  private async write<T>(now: number, operation: () => Promise<T>): Promise<T> {
     try {
-      return await operation();
+      return await this.call(operation);
+    } catch (error) {
+      if (isHeartbeatError(error) && error.kind === 'unavailable') {
+        if (this.outages.begin(now)) {
+          this.logger.debug?.(
+            'heartbeat store refused a write: /status answers UNKNOWN until heartbeats are recorded again',
+          );
+        }
+      }
+      throw error;
+    }
+  }
+
+  /** Heartbeats are recorded again: the refused time becomes credit. */
+  private recorded(now: number): void {
+    const refusedMs = this.outages.end(now);
+    if (refusedMs !== undefined) {
+      this.logger.debug?.(
+        `heartbeat store records heartbeats again; ${refusedMs} ms of refused heartbeats are not counted as lateness`,
+      );
+    }
+  }
+
+  /**
+   * Asks the store whether it can record heartbeats again (stores that can tell without
+   * writing, like Redis), so recovery does not wait for the next client's heartbeat.
+   */
+  private async storeWritableAgain(): Promise<boolean> {
+    if (!this.store.checkWritable) return false;
+    try {
+      await this.call(() => this.store.checkWritable!());
+    } catch {
+      return false;
+    }
+    this.recorded(this.clock.now());
+    return true;
+  }
+
+  /**
+   * Store failures other than our own typed errors become `unavailable` (503); such a store is
+   * logged once when it starts failing and once when it answers again, not once per request.
+   */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await operation();
     } catch (error) {
       if (isHeartbeatError(error)) throw error;
-      this.logger.error(`heartbeat store failed: ${String(error)}`);
+      if (!this.storeFailing) {
+        this.storeFailing = true;
+        this.logger.error(
+          `heartbeat store failed: ${String(error)}; answering 503 until it answers again`,
+        );
+      }
       throw new HeartbeatError(
         'unavailable',
         HeartbeatMessages.storeUnavailable(),
       );
     }
+    if (this.storeFailing) {
+      this.storeFailing = false;
+      this.logger.log('heartbeat store answers again');
+    }
+    return result;
   }
 }

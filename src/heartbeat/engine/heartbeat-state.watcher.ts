@@ -72,12 +72,14 @@ export class HeartbeatStateWatcher {
    * Starts watching an app found in the store (it was there before anyone listened, or another
    * replica registered it). Its present state is the baseline: what happened before is not
    * reported. An app already watched is left as it is, since what the watcher knows is newer.
+   * `creditMs` is the time the store refused heartbeats since the record's last one.
    */
-  seed(record: HeartbeatRecord, now: number): void {
+  seed(record: HeartbeatRecord, now: number, creditMs = 0): void {
     if (this.index.slotOf(record.appId) !== undefined) return;
     const slot = this.index.add(record.appId);
-    this.state[slot] = this.targetOf(record, now);
-    this.lastSeen[slot] = record.lastSeen;
+    const seen = record.lastSeen + creditMs;
+    this.state[slot] = this.targetOf(seen, record.delayMs, now);
+    this.lastSeen[slot] = seen;
     this.delayMs[slot] = record.delayMs;
     this.due.push(slot, this.nextLook(slot));
   }
@@ -99,11 +101,14 @@ export class HeartbeatStateWatcher {
    * Brings one app up to date with its stored record at `now` and returns every transition
    * passed since the last report, in order (OK -> WARNING -> CRITICAL when a tick came late).
    * A record refreshed by a heartbeat another replica received comes back to OK in one step.
+   * `creditMs` is the time the store refused heartbeats since the record's last one: the watcher
+   * schedules and judges by the credited last-seen time, and reports the true one.
    */
   advance(
     appId: string,
     record: HeartbeatRecord | undefined,
     now: number,
+    creditMs = 0,
   ): HeartbeatTransition[] {
     const slot = this.index.slotOf(appId);
     if (slot === undefined) return [];
@@ -111,15 +116,16 @@ export class HeartbeatStateWatcher {
       this.forget(appId); // removed elsewhere; its drop or goodbye is reported where it happened
       return [];
     }
-    if (record.lastSeen < this.lastSeen[slot]!) {
+    const seen = record.lastSeen + creditMs;
+    if (seen < this.lastSeen[slot]!) {
       // Read before a heartbeat that beat() has already applied: nothing to report from it.
       this.due.update(slot, this.nextLook(slot));
       return [];
     }
-    this.lastSeen[slot] = record.lastSeen;
+    this.lastSeen[slot] = seen;
     this.delayMs[slot] = record.delayMs;
-    const od = overdueRatio(record, now);
-    const target = this.targetOf(record, now);
+    const od = overdueRatio({ lastSeen: seen, delayMs: record.delayMs }, now);
+    const target = this.targetOf(seen, record.delayMs, now);
     const transitions: HeartbeatTransition[] = [];
     const report = (to: number) => {
       transitions.push({
@@ -155,9 +161,9 @@ export class HeartbeatStateWatcher {
     return this.lastSeen[slot]! + this.delayMs[slot]! * ratio;
   }
 
-  /** Index into STATES of the state of `record` at `now`; past the drop deadline is CRITICAL. */
-  private targetOf(record: HeartbeatRecord, now: number): number {
-    const od = overdueRatio(record, now);
+  /** Index into STATES of the state at `now`; past the drop deadline is CRITICAL. */
+  private targetOf(lastSeen: number, delayMs: number, now: number): number {
+    const od = overdueRatio({ lastSeen, delayMs }, now);
     return STATES.indexOf(
       od >= this.thresholds.dropThreshold
         ? 'CRITICAL'

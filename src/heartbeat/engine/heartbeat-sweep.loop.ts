@@ -1,3 +1,4 @@
+import { isHeartbeatError } from '../core/errors.js';
 import type { HeartbeatLogger } from './heartbeat.logger.js';
 
 /** What the loop needs of the registry. @internal */
@@ -37,14 +38,22 @@ export class HeartbeatSweepLoop {
     this.timer = undefined;
   }
 
-  /** One sweep; skipped while the previous one is still running. Never throws. */
+  /**
+   * One sweep; skipped while the previous one is still running. Never throws. A store outage is
+   * not the sweep's to report: the store (or the registry) logs it once when it begins and once
+   * when it ends, where a line per tick would repeat it every second on every replica.
+   */
   async tick(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
       await this.registry.sweep();
     } catch (error) {
-      this.logger.error(`expiry sweep failed: ${String(error)}`);
+      if (isHeartbeatError(error) && error.kind === 'unavailable') {
+        this.logger.debug?.(`expiry sweep skipped: ${error.message}`);
+      } else {
+        this.logger.error(`expiry sweep failed: ${String(error)}`);
+      }
     } finally {
       this.running = false;
     }

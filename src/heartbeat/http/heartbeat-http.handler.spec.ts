@@ -3,6 +3,7 @@ import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { HeartbeatHttpHandler } from './heartbeat-http.handler.js';
+import { ClientAbortedError } from './request-body.js';
 
 describe('HeartbeatHttpHandler', () => {
   let store: InMemoryHeartbeatStore;
@@ -71,10 +72,12 @@ describe('HeartbeatHttpHandler', () => {
   });
 
   // One routing rule for every face: the exact lower-case command as the last segment, never
-  // decoded; empty segments before it (an HB_URL ending in `/`) are fine; a fragment is no path.
+  // decoded; one empty segment before it at the mount point (an HB_URL ending in `/`) is fine,
+  // any prefix with anyPrefix; a fragment is no path.
   describe.each([
     [false, '/hb_ping', 'hb_ping'],
     [false, '//hb_ping', 'hb_ping'],
+    [false, '///hb_ping', undefined],
     [false, '/status?0&appid=a/b', 'status'],
     [false, '/a/b/hb_ping', undefined],
     [false, '/hb_ping/', undefined],
@@ -90,6 +93,41 @@ describe('HeartbeatHttpHandler', () => {
     it(`routes to ${String(route)}`, () => {
       const h = new HeartbeatHttpHandler(registry, logger, { anyPrefix });
       expect(h.routeOf(url)).toBe(route);
+    });
+  });
+
+  it('neither answers nor counts a request whose client went away mid-body', async () => {
+    const debug = vi.spyOn(logger, 'debug').mockImplementation(() => {});
+    const error = vi.spyOn(logger, 'error').mockImplementation(() => {});
+    const answer = handler.errorAnswer(new ClientAbortedError());
+    expect(answer.aborted).toBe(true);
+    // body-parser's name for the same thing, on the Express bridge
+    expect(
+      handler.errorAnswer(
+        Object.assign(new Error('request aborted'), {
+          type: 'request.aborted',
+          status: 400,
+        }),
+      ).aborted,
+    ).toBe(true);
+    expect(registry.counters.rejected).toBe(0);
+    expect(error).not.toHaveBeenCalled();
+    expect(debug).toHaveBeenCalledTimes(2);
+    vi.restoreAllMocks();
+  });
+
+  it('answers a host body parser refusing an oversized body with its own limit', () => {
+    expect(
+      handler.errorAnswer(
+        Object.assign(new Error('request entity too large'), {
+          type: 'entity.too.large',
+          status: 413,
+          limit: 102_400,
+        }),
+      ),
+    ).toMatchObject({
+      status: 413,
+      body: 'ERROR: request body exceeds 102400 bytes',
     });
   });
 

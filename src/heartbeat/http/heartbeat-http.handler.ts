@@ -25,7 +25,11 @@ import {
   type HeartbeatHttpRequest,
   type PlainTextReply,
 } from './plain-text.js';
-import { readRequestBody } from './request-body.js';
+import {
+  ClientAbortedError,
+  leftBodyUnread,
+  readRequestBody,
+} from './request-body.js';
 
 /** A path the handler answers: a protocol command or a monitoring query. @publicApi */
 export type HeartbeatRoute = HeartbeatCommand | MonitorQuery;
@@ -36,6 +40,8 @@ export interface HeartbeatHttpAnswer {
   readonly body: string;
   /** Headers beyond the protocol's own (e.g. `Allow` on a 405). */
   readonly headers?: ReadonlyArray<readonly [string, string]>;
+  /** The client went away before its request was complete: nothing is written. */
+  readonly aborted?: boolean;
 }
 
 /** How the handler matches paths. @publicApi */
@@ -147,8 +153,14 @@ export class HeartbeatHttpHandler {
   /**
    * The `ERROR:` answer to anything thrown while serving a route (also what the Nest error
    * filter sends for a host guard's refusal): counted as a rejection, logged when unexpected.
+   * A client that went away mid-request is neither: it gets no answer (`aborted`) and a debug
+   * line, since a client closing its own connection is no fault of the request or the server.
    */
   errorAnswer(error: unknown): HeartbeatHttpAnswer {
+    if (isClientAbort(error)) {
+      this.logger.debug?.(`request abandoned by the client: ${String(error)}`);
+      return { status: 400, body: 'ERROR: request aborted', aborted: true };
+    }
     const failure = errorResponse(error, this.registry.options);
     this.registry.recordRejection();
     if (failure.status >= 500 && failure.status !== 503) {
@@ -156,18 +168,32 @@ export class HeartbeatHttpHandler {
         `unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
     }
+    const headers: Array<[string, string]> = [];
+    if (failure.allow) headers.push(['Allow', failure.allow]);
+    // The rest of an oversized body was left unread: the connection ends with the answer.
+    if (leftBodyUnread(error)) headers.push(['Connection', 'close']);
     return {
       status: failure.status,
       body: failure.body,
-      headers: failure.allow ? [['Allow', failure.allow]] : undefined,
+      ...(headers.length > 0 && { headers }),
     };
   }
 
-  /** Writes an answer with the protocol's headers (plain text, CORS, never cached). */
+  /**
+   * Writes an answer with the protocol's headers (plain text, CORS, never cached). An `aborted`
+   * one is not written: the client is gone, so what is left of its connection is closed.
+   */
   write(
     reply: PlainTextReply | ServerResponse,
     answer: HeartbeatHttpAnswer,
   ): void {
+    if (answer.aborted) {
+      const raw = isServerResponse(reply)
+        ? reply
+        : (reply as { raw?: ServerResponse }).raw;
+      raw?.destroy();
+      return;
+    }
     writePlainText(
       reply,
       answer.status,
@@ -221,4 +247,24 @@ export class HeartbeatHttpHandler {
       body: `ERROR: ${HeartbeatMessages.noRoute(splitTarget(url).path)}`,
     };
   }
+}
+
+/**
+ * A client that closed its connection mid-request: our own reader's error, body-parser's
+ * `request.aborted`, or a reset socket.
+ */
+function isClientAbort(error: unknown): boolean {
+  if (error instanceof ClientAbortedError) return true;
+  const { type, code } = (error ?? {}) as { type?: unknown; code?: unknown };
+  return (
+    type === 'request.aborted' ||
+    code === 'ECONNRESET' ||
+    code === 'ECONNABORTED'
+  );
+}
+
+function isServerResponse(
+  reply: PlainTextReply | ServerResponse,
+): reply is ServerResponse {
+  return typeof (reply as Partial<ServerResponse>).writeHead === 'function';
 }

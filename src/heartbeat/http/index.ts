@@ -5,3 +5,4 @@ export {
   type HeartbeatRoute,
 } from './heartbeat-http.handler.js';
 export type { HeartbeatHttpRequest } from './plain-text.js';
+export { answerClientErrors } from './client-errors.js';

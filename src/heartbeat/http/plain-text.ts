@@ -23,6 +23,10 @@ export interface HeartbeatHttpRequest {
   /** Express strips mount paths from `url`, not from `originalUrl`. */
   readonly originalUrl?: string;
   readonly body?: unknown;
+  /** The raw body bytes, when a host's parser kept them (Nest's `rawBody: true`). */
+  readonly rawBody?: unknown;
+  /** The Node request under a framework's request object (Fastify's `request.raw`). */
+  readonly raw?: object;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 

@@ -51,6 +51,13 @@ export interface HeartbeatStore {
   /** Number of records held (including expired ones not yet removed). */
   count(): Promise<number>;
   /**
+   * Resolves when the store could record a heartbeat now, rejects (like any method) when it
+   * cannot, and changes nothing either way. While writes are refused the registry asks this on
+   * each expiry tick and `/status`, so it learns that heartbeats can be recorded again without
+   * waiting for a client's next one. Optional: without it, the next heartbeat recorded tells.
+   */
+  checkWritable?(): Promise<void>;
+  /**
    * The clock of a store shared by several processes, so that they all judge lateness by one
    * time source. The registry uses it unless a clock is configured or injected explicitly.
    */

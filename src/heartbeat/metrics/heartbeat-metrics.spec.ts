@@ -8,6 +8,7 @@ import {
 } from '../nest/heartbeat.constants.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 import { HeartbeatModule } from '../nest/heartbeat.module.js';
+import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { registerHeartbeatMetrics } from './heartbeat-metrics.js';
@@ -130,6 +131,22 @@ describe('registerHeartbeatMetrics', () => {
     expect(
       lines.filter((l) => /^heartbeat_app(s|_overdue|_delay)/.test(l)),
     ).toEqual([]);
+  });
+
+  it('says store_up 0 while the store answers reads but cannot record heartbeats', async () => {
+    const store = moduleRef.get<HeartbeatStore>(HEARTBEAT_STORE);
+    registerHeartbeatMetrics(registry, { register });
+    await registry.register('a', 0);
+    vi.spyOn(store, 'upsert').mockRejectedValue(
+      new HeartbeatError('unavailable', 'store unavailable'),
+    );
+    await expect(registry.beat('a', 0)).rejects.toThrow('store unavailable');
+    const lines = await scrape();
+    expect(lines).toContain('heartbeat_store_up 0');
+    // What is shown is the apps as they were when heartbeats stopped being recorded.
+    clock.advance(60_000);
+    await new Promise((resolve) => setImmediate(resolve)); // a later scrape
+    expect(await scrape()).toContain('heartbeat_apps{state="OK"} 1');
   });
 
   it('unregisters what it registered', async () => {

@@ -107,6 +107,7 @@ function mostOverdue(
  *   `maxAppSeries` most overdue apps
  * - `heartbeat_app_series_omitted`: apps left out by that cap
  * - `heartbeat_store_up`: 0 while the store cannot be reached (the gauges above are then empty)
+ *   or cannot record heartbeats (they then show the apps as they were when it stopped)
  * - `heartbeat_inits_total`, `heartbeat_pings_total`, `heartbeat_dones_total`,
  *   `heartbeat_drops_total`, `heartbeat_rejected_requests_total`
  *
@@ -147,10 +148,11 @@ export function registerHeartbeatMetrics(
 
   new Gauge({
     name: named('store_up'),
-    help: 'Whether the heartbeat store answered this scrape (1) or not (0).',
+    help: 'Whether the heartbeat store answered this scrape and records heartbeats (1) or not (0).',
     registers,
     async collect() {
-      this.set((await current()) ? 1 : 0);
+      const answered = (await current()) !== undefined;
+      this.set(answered && !registry.storeRefusing ? 1 : 0);
     },
   });
 

@@ -1,3 +1,4 @@
+import { HeartbeatError } from '../core/errors.js';
 import { Logger } from '@nestjs/common';
 import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
@@ -89,6 +90,20 @@ describe('HeartbeatExpiryScheduler', () => {
     expect(error).toHaveBeenCalledWith(
       expect.stringContaining('expiry sweep failed: Error: boom'),
     );
+    await moduleRef.close();
+  });
+
+  it('leaves a store outage to the store: no error line per tick', async () => {
+    const { moduleRef } = await createApp();
+    const error = vi
+      .spyOn(Logger.prototype, 'error')
+      .mockImplementation(() => {});
+    vi.spyOn(moduleRef.get(HeartbeatRegistry), 'sweep').mockRejectedValue(
+      new HeartbeatError('unavailable', 'store unavailable'),
+    );
+    const scheduler = moduleRef.get(HeartbeatExpiryScheduler);
+    for (let i = 0; i < 5; i++) await scheduler.tick();
+    expect(error).not.toHaveBeenCalled();
     await moduleRef.close();
   });
 

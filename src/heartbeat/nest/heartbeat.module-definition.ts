@@ -8,6 +8,7 @@ import {
   HeartbeatMonitorController,
   HeartbeatProtocolController,
 } from './controllers/heartbeat-routes.controllers.js';
+import { HeartbeatPlatformBridge } from './heartbeat-platform.bridge.js';
 
 /**
  * Module-shape switches, known synchronously even in `forRootAsync`. They never reach the options.
@@ -87,7 +88,17 @@ export const {
       }
       if (extras.api) controllers.push(HeartbeatApiController);
       if (extras.dashboard) controllers.push(HeartbeatDashboardController);
-      return { ...definition, global: extras.isGlobal, controllers };
+      // The protocol's way of reading bodies, on the host's platform, for the text routes.
+      const providers =
+        extras.protocol || extras.monitoring
+          ? [...(definition.providers ?? []), HeartbeatPlatformBridge]
+          : definition.providers;
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        controllers,
+        providers,
+      };
     },
   )
   .build();

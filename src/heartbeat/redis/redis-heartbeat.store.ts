@@ -77,7 +77,13 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   private readonly ownsClient: boolean;
   private readonly keys: readonly [string, string, string, string];
   private readonly logger: HeartbeatLogger;
-  private reportedDown = false;
+  /** A key never created: what `checkWritable()` writes nothing to, in the slot of our keys. */
+  private readonly probeKey: string;
+  /**
+   * The outage being reported: `writes` while Redis answers reads but refuses writes (out of
+   * memory, read-only replica), `all` while it does not answer. Undefined while it serves.
+   */
+  private down: 'writes' | 'all' | undefined;
   private closed = false;
 
   constructor(options: RedisHeartbeatStoreOptions) {
@@ -89,6 +95,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
       `${prefix}order`,
       `${prefix}seq`,
     ];
+    this.probeKey = `${this.keys[0]}:write-probe`;
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
@@ -101,11 +108,13 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     }
     this.clock = new RedisTimeClock(this.client, options.clock);
     this.client.on('ready', () => {
-      if (this.reportedDown) this.logger.log('heartbeat store: Redis is back');
-      this.reportedDown = false;
+      // Connected again; refused writes are over only once a write succeeds.
+      if (this.down === 'all') this.reportUp();
       this.clock.sync().catch(() => undefined);
     });
-    this.client.on('error', (error: Error) => this.reportDown(error.message));
+    this.client.on('error', (error: Error) =>
+      this.reportDown(error.message, 'all'),
+    );
     if (this.client.status === 'ready')
       this.clock.sync().catch(() => undefined);
   }
@@ -114,7 +123,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     record: HeartbeatRecord,
     maxApps: number,
   ): Promise<HeartbeatUpsertResult> {
-    const reply = await this.eval(UPSERT_SCRIPT, [
+    const reply = await this.eval(UPSERT_SCRIPT, 'write', [
       record.appId,
       String(record.lastSeen),
       String(record.delayMs),
@@ -142,29 +151,44 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   }
 
   async get(appId: string): Promise<HeartbeatRecord | undefined> {
-    const packed = await this.command(() =>
+    const packed = await this.command('read', () =>
       this.client.hget(this.keys[0], appId),
     );
     return packed === null ? undefined : unpack(appId, packed);
   }
 
   async list(): Promise<HeartbeatRecord[]> {
-    return unpackPairs('list', await this.eval(LIST_SCRIPT, []));
+    return unpackPairs('list', await this.eval(LIST_SCRIPT, 'read', []));
   }
 
   async remove(appId: string): Promise<boolean> {
-    return (await this.eval(REMOVE_SCRIPT, [appId])) === 1;
+    // Only deletions: Redis allows them even out of memory, so success proves no writability.
+    return (await this.eval(REMOVE_SCRIPT, 'read', [appId])) === 1;
   }
 
   async removeExpired(now: number, limit: number): Promise<HeartbeatRecord[]> {
     return unpackPairs(
       'removeExpired',
-      await this.eval(REMOVE_EXPIRED_SCRIPT, [String(now), String(limit)]),
+      await this.eval(REMOVE_EXPIRED_SCRIPT, 'read', [
+        String(now),
+        String(limit),
+      ]),
     );
   }
 
   count(): Promise<number> {
-    return this.command(() => this.client.hlen(this.keys[0]));
+    return this.command('read', () => this.client.hlen(this.keys[0]));
+  }
+
+  /**
+   * A write that writes nothing (`SETRANGE` of an empty string on a key that does not exist):
+   * Redis refuses it exactly when it would refuse a heartbeat (out of memory with `noeviction`,
+   * a read-only replica, a failed background save with `stop-writes-on-bgsave-error`).
+   */
+  async checkWritable(): Promise<void> {
+    await this.command('write', () =>
+      this.client.setrange(this.probeKey, 0, ''),
+    );
   }
 
   /** Stops the clock and closes the connection if the store opened it. */
@@ -180,8 +204,17 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     }
   }
 
-  private eval(script: RedisScript, args: string[]): Promise<unknown> {
-    return this.command(async () => {
+  /**
+   * Runs a script. `write`: its success proves Redis accepts writes (the upsert writes with
+   * commands Redis refuses when out of memory); `read`: it does not (reads, and deletions, which
+   * Redis allows even then).
+   */
+  private eval(
+    script: RedisScript,
+    proves: 'read' | 'write',
+    args: string[],
+  ): Promise<unknown> {
+    return this.command(proves, async () => {
       try {
         return await this.client.evalsha(
           script.sha,
@@ -202,27 +235,70 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     });
   }
 
-  /** Fails fast while disconnected, so a lost Redis means a quick 503, never a hung request. */
-  private async command<T>(run: () => Promise<T>): Promise<T> {
+  /**
+   * Fails fast while disconnected, so a lost Redis means a quick 503, never a hung request. Every
+   * failure (connection lost, command timed out, out of memory, read-only replica, ...) is
+   * `unavailable`; a success ends the outage it can vouch for: any success one where Redis did
+   * not answer, only a write one where Redis refused writes.
+   */
+  private async command<T>(
+    proves: 'read' | 'write',
+    run: () => Promise<T>,
+  ): Promise<T> {
     // The connection's own 'error' events report the outage; here we only refuse quickly.
     if (this.client.status !== 'ready') throw unavailable();
+    let result: T;
     try {
-      return await run();
+      result = await run();
     } catch (error) {
       if (error instanceof HeartbeatError) throw error;
-      this.reportDown(String(error));
+      const message = error instanceof Error ? error.message : String(error);
+      this.reportDown(message, refusesWrites(message) ? 'writes' : 'all');
       throw unavailable();
     }
+    if (this.down === 'all' || (this.down && proves === 'write')) {
+      this.reportUp();
+    }
+    return result;
   }
 
-  /** One log line per outage, not one per request. */
-  private reportDown(reason: string): void {
-    if (this.reportedDown || this.closed) return;
-    this.reportedDown = true;
+  /**
+   * One log line when an outage begins, with its cause, and one when it ends (`reportUp`), not
+   * one per request: whatever the cause, the next outage is logged again.
+   */
+  private reportDown(reason: string, scope: 'writes' | 'all'): void {
+    if (this.closed) return;
+    if (this.down !== undefined) {
+      // Already reported; a Redis that stopped answering altogether is the larger outage.
+      if (scope === 'all') this.down = 'all';
+      return;
+    }
+    this.down = scope;
     this.logger.error(
-      `heartbeat store: Redis unavailable (${reason}); answering 503 until it is back`,
+      scope === 'writes'
+        ? `heartbeat store: Redis refuses writes (${oneLine(reason)}); heartbeats are answered 503 and /status UNKNOWN until it accepts them`
+        : `heartbeat store: Redis unavailable (${oneLine(reason)}); answering 503 until it is back`,
     );
   }
+
+  private reportUp(): void {
+    if (this.down === undefined || this.closed) return;
+    this.down = undefined;
+    this.logger.log('heartbeat store: Redis is back');
+  }
+}
+
+/**
+ * Errors with which Redis refuses a write while it still answers reads: out of memory
+ * (`noeviction`), a read-only replica, writes stopped after a failed background save, too few
+ * replicas for `min-replicas-to-write`.
+ */
+function refusesWrites(message: string): boolean {
+  return /^(OOM|READONLY|MISCONF|NOREPLICAS)\b/.test(message);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function redisOptions(commandTimeout: number): RedisOptions {

@@ -8,6 +8,7 @@ import {
 } from '../nest/heartbeat.constants.js';
 import { HeartbeatModule } from '../nest/heartbeat.module.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { HeartbeatHealthIndicator } from './heartbeat.health.js';
@@ -72,6 +73,22 @@ describe('HeartbeatHealthIndicator', () => {
     });
     expect(await indicator.noneCritical('all')).toEqual({
       all: { status: 'down', message: 'store unavailable' },
+    });
+  });
+
+  it('is down while the store cannot record heartbeats, even though it answers reads', async () => {
+    await registry.register('x', 0);
+    const store = moduleRef.get<HeartbeatStore>(HEARTBEAT_STORE);
+    vi.spyOn(store, 'upsert').mockRejectedValue(
+      new HeartbeatError('unavailable', 'store unavailable'),
+    );
+    await expect(registry.beat('x', 0)).rejects.toThrow('store unavailable');
+    const message = 'heartbeat store cannot record heartbeats';
+    expect(await indicator.isNotCritical('x', 'x')).toEqual({
+      x: { status: 'down', appId: 'x', message },
+    });
+    expect(await indicator.noneCritical('all')).toEqual({
+      all: { status: 'down', message },
     });
   });
 });

@@ -3,6 +3,9 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import type { HeartbeatState } from '../core/status.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 
+/** Why an indicator is down while the store refuses heartbeats. */
+const STORE_REFUSING = 'heartbeat store cannot record heartbeats';
+
 /**
  * A Terminus health indicator over the heartbeat registry, so a host's `/health` can include its
  * applications in one line. Provide it where `HeartbeatRegistry` is visible (import
@@ -28,10 +31,14 @@ export class HeartbeatHealthIndicator {
 
   /**
    * Up while `appId` is OK, degraded while WARNING, down when CRITICAL or unknown (never
-   * registered, dropped or deregistered) or when the store cannot be reached.
+   * registered, dropped or deregistered) or when the store cannot be reached or cannot record
+   * heartbeats (lateness cannot be judged then).
    */
   async isNotCritical<const Key extends string>(key: Key, appId: string) {
     const check = this.health.check(key);
+    if (this.registry.storeRefusing) {
+      return check.down({ appId, message: STORE_REFUSING });
+    }
     try {
       const status = await this.registry.get(appId);
       if (!status) {
@@ -50,7 +57,8 @@ export class HeartbeatHealthIndicator {
   }
 
   /**
-   * Up unless some application is CRITICAL, or the store is unreachable. The result counts the
+   * Up unless some application is CRITICAL, or the store is unreachable or cannot record
+   * heartbeats. The result counts the
    * apps per state and names the most overdue WARNING and CRITICAL ones, at most `maxListed` of
    * each, so that a flood of dead IDs cannot blow up the health response.
    */
@@ -59,6 +67,8 @@ export class HeartbeatHealthIndicator {
     { maxListed = 10 }: { maxListed?: number } = {},
   ) {
     const check = this.health.check(key);
+    if (this.registry.storeRefusing)
+      return check.down({ message: STORE_REFUSING });
     try {
       const live = await this.registry.list();
       const counts = { OK: 0, WARNING: 0, CRITICAL: 0 };

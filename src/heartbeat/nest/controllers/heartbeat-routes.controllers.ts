@@ -6,10 +6,16 @@ import type {
   PlainTextReply,
 } from '../../http/plain-text.js';
 import { HeartbeatErrorFilter } from '../heartbeat-error.filter.js';
-import { lastSegmentRoutes } from './heartbeat-routes.js';
+import {
+  HeartbeatRouteConfig,
+  lastSegmentRoutes,
+  mountPointRoutes,
+} from './heartbeat-routes.js';
 
 // Each controller is one method on several paths: Nest's router matches, the HTTP handler reads
 // the route from the URL and does the rest, as it does for the middleware and the front door.
+// A router may match more than the protocol's rule (Express ignores case and a trailing slash,
+// Fastify decodes the path): the handler reads the path as sent and answers 404 to those.
 // Routes take every method so that others get a protocol-shaped 405 instead of a 404.
 // hb_ping first: it is by far the most frequent command, and Express tries routes in order.
 const COMMAND_PATHS: HeartbeatCommand[] = ['hb_ping', 'hb_init', 'hb_done'];
@@ -24,7 +30,8 @@ const QUERY_PATHS = [...MONITOR_QUERIES];
 export class HeartbeatProtocolController {
   constructor(private readonly handler: HeartbeatHttpHandler) {}
 
-  @All(COMMAND_PATHS)
+  @All(COMMAND_PATHS.flatMap(mountPointRoutes))
+  @HeartbeatRouteConfig('command')
   serve(
     @Req() request: HeartbeatHttpRequest,
     @Res() reply: PlainTextReply,
@@ -43,7 +50,8 @@ export class HeartbeatProtocolController {
 export class HeartbeatMonitorController {
   constructor(private readonly handler: HeartbeatHttpHandler) {}
 
-  @All(QUERY_PATHS)
+  @All(QUERY_PATHS.flatMap(mountPointRoutes))
+  @HeartbeatRouteConfig('query')
   serve(
     @Req() request: HeartbeatHttpRequest,
     @Res() reply: PlainTextReply,
@@ -60,6 +68,7 @@ export class HeartbeatMonitorController {
 @UseFilters(HeartbeatErrorFilter)
 export class HeartbeatAnyPrefixProtocolController extends HeartbeatProtocolController {
   @All(COMMAND_PATHS.flatMap(lastSegmentRoutes))
+  @HeartbeatRouteConfig('command')
   override serve(
     @Req() request: HeartbeatHttpRequest,
     @Res() reply: PlainTextReply,
@@ -76,6 +85,7 @@ export class HeartbeatAnyPrefixProtocolController extends HeartbeatProtocolContr
 @UseFilters(HeartbeatErrorFilter)
 export class HeartbeatAnyPrefixMonitorController extends HeartbeatMonitorController {
   @All(QUERY_PATHS.flatMap(lastSegmentRoutes))
+  @HeartbeatRouteConfig('query')
   override serve(
     @Req() request: HeartbeatHttpRequest,
     @Res() reply: PlainTextReply,
