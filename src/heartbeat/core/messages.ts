@@ -29,6 +29,14 @@ export const HeartbeatMessages = {
     `registry is full (${max} applications), new registrations are refused`,
   noRoute: (path: string) => `no heartbeat route at [${printable(path)}]`,
   storeUnavailable: () => 'store unavailable',
+  invalidPageLimit: (raw: string, max: number) =>
+    `limit must be an integer from 1 to ${max}, got [${printable(raw)}]`,
+  invalidSort: (raw: string, allowed: readonly string[]) =>
+    `sort must be one of ${allowed.join(', ')}, got [${printable(raw)}]`,
+  filterTooLong: (length: number, max: number) =>
+    `q is ${length} characters long, the limit is ${max}`,
+  tooManyStreams: (max: number) =>
+    `too many event streams (${max} open), try again later`,
   /** `option` names the option and its value, e.g. `maxApps=-3` or `HB_MAX_APPS=-3`. */
   invalidOption: (option: string, expected: string) =>
     `invalid heartbeat option ${option}: expected ${expected}`,
