@@ -271,6 +271,42 @@ describe('HB_*_TOKENS', () => {
   });
 });
 
+describe('HB_DASHBOARD', () => {
+  it.each([
+    [{}, true],
+    [{ HB_DASHBOARD: 'true' }, true],
+    [{ HB_DASHBOARD: ' FALSE ' }, false],
+    [{ HB_DASHBOARD: '' }, true],
+  ])('%j -> %s', (env, dashboard) => {
+    expect(loadAppConfig(env).dashboard).toBe(dashboard);
+  });
+
+  it('refuses anything else', () => {
+    expect(() => loadAppConfig({ HB_DASHBOARD: 'off' })).toThrow(
+      'HB_DASHBOARD=off is not one of true, false',
+    );
+  });
+
+  it('maps the dashboard limits onto options, validated', () => {
+    expect(
+      loadAppConfig({
+        HB_DASHBOARD_MAX_STREAMS: '3',
+        HB_DASHBOARD_MAX_PAGE_SIZE: '50',
+        HB_DASHBOARD_KEEPALIVE_MS: '1000',
+        HB_DASHBOARD_REFRESH_MS: '2000',
+      }).heartbeat,
+    ).toMatchObject({
+      dashboardMaxStreams: 3,
+      dashboardMaxPageSize: 50,
+      dashboardKeepAliveMs: 1000,
+      dashboardRefreshMs: 2000,
+    });
+    expect(() => loadAppConfig({ HB_DASHBOARD_MAX_STREAMS: '0' })).toThrow(
+      'invalid heartbeat option HB_DASHBOARD_MAX_STREAMS=0: expected an integer >= 1',
+    );
+  });
+});
+
 describe('HB_SHUTDOWN_TIMEOUT_MS', () => {
   it.each([
     [{}, 10_000],

@@ -18,6 +18,8 @@ export interface AppConfig {
   readonly heartbeat: ResolvedHeartbeatOptions;
   /** `HB_ADAPTER`: the HTTP platform. */
   readonly adapter: 'express' | 'fastify';
+  /** `HB_DASHBOARD`: serve the live dashboard at `/` (on unless `false`). */
+  readonly dashboard: boolean;
   /**
    * `REDIS_URL` (one Redis) or `REDIS_CLUSTER_NODES` (a Redis Cluster): keep the registry there
    * instead of in memory.
@@ -69,6 +71,10 @@ const NUMERIC_OPTIONS = {
   HB_WEBHOOK_QUEUE_SIZE: 'webhookQueueSize',
   HB_WEBHOOK_CONCURRENCY: 'webhookConcurrency',
   HB_WEBHOOK_HISTORY_SIZE: 'webhookHistorySize',
+  HB_DASHBOARD_MAX_STREAMS: 'dashboardMaxStreams',
+  HB_DASHBOARD_MAX_PAGE_SIZE: 'dashboardMaxPageSize',
+  HB_DASHBOARD_KEEPALIVE_MS: 'dashboardKeepAliveMs',
+  HB_DASHBOARD_REFRESH_MS: 'dashboardRefreshMs',
 } as const satisfies Record<string, keyof HeartbeatModuleOptions>;
 
 /** The variable that sets each option, for error messages. */
@@ -208,6 +214,7 @@ export function loadAppConfig(env: Env): AppConfig {
       }),
     ),
     adapter: adapterFromEnv(env),
+    dashboard: booleanFrom(env, 'HB_DASHBOARD', true),
     ...redisFromEnv(env),
     shutdownTimeoutMs: shutdownTimeoutFromEnv(env),
   };
@@ -234,6 +241,14 @@ function byVariable<T>(resolve: () => T): T {
       );
     throw error;
   }
+}
+
+function booleanFrom(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`${name}=${env[name]} is not one of true, false`);
 }
 
 /** `HB_SHUTDOWN_TIMEOUT_MS`: a whole number of milliseconds, 0 or more. */

@@ -11,6 +11,7 @@ import { BaseExceptionFilter, type AbstractHttpAdapter } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   answerClientErrors,
+  HeartbeatDashboardHandler,
   HeartbeatHttpHandler,
   HeartbeatRegistry,
   type HeartbeatLogger,
@@ -106,14 +107,25 @@ function printablePath(url: string): string {
   return clean.length > 64 ? `${clean.slice(0, 64)}...` : clean;
 }
 
+/** What the front door serves besides the protocol. */
+export interface StandaloneSetupOptions {
+  /** The live dashboard at `/` (`HB_DASHBOARD`). @default true */
+  readonly dashboard?: boolean;
+}
+
 /**
  * The standalone server's front door: protocol commands and monitoring queries are answered
  * straight from the `node:http` server, as the last path segment under any prefix, before any
- * framework router runs; everything else goes on to Nest. That keeps the hot path (`hb_ping`,
- * `/status`) at the speed of Node itself on either platform. Requests Node itself refuses
+ * framework router runs; then the dashboard (`/`, its files, `/dashboard/apps`, `/events`);
+ * everything else goes on to Nest. That keeps the hot path (`hb_ping`, `/status`) at the speed of
+ * Node itself on either platform, and lets an event stream hold its socket without a framework
+ * in the way; the module's lifecycle ends the streams at shutdown. Requests Node itself refuses
  * (malformed, oversized headers, too slow) get a one-line `ERROR:` answer too.
  */
-export function setupStandaloneApp(app: INestApplication): void {
+export function setupStandaloneApp(
+  app: INestApplication,
+  options: StandaloneSetupOptions = {},
+): void {
   const logger: HeartbeatLogger = new Logger('Heartbeat');
   const handler = new HeartbeatHttpHandler(app.get(HeartbeatRegistry), logger, {
     anyPrefix: true,
@@ -127,8 +139,13 @@ export function setupStandaloneApp(app: INestApplication): void {
     (request: IncomingMessage, response: ServerResponse) => void
   >;
   server.removeAllListeners('request');
+  const dashboard =
+    options.dashboard === false
+      ? undefined
+      : app.get(HeartbeatDashboardHandler);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     if (handler.serve(request, response)) return;
+    if (dashboard?.serve(request, response)) return;
     for (const listener of framework) listener.call(server, request, response);
   });
   answerClientErrors(server);

@@ -42,10 +42,12 @@ async function bootstrap(config: AppConfig): Promise<void> {
       }),
     },
   );
-  setupStandaloneApp(app);
+  setupStandaloneApp(app, { dashboard: config.dashboard });
   await app.listen(config.port, config.host);
   const logger = new Logger('Heartbeat');
-  logger.log(`heartbeat server listening on ${await app.getUrl()}`);
+  const url = await app.getUrl();
+  logger.log(`heartbeat server listening on ${url}`);
+  if (config.dashboard) logger.log(`dashboard at ${url}/`);
   app.get(HeartbeatRegistry).access.warnIfOpen(config.host, logger);
 
   // Our own handlers rather than enableShutdownHooks(): Nest re-raises the signal after its

@@ -89,6 +89,13 @@ describe('the published package (npm pack)', () => {
     expect(files).toContain('dist/heartbeat/index.d.ts');
   });
 
+  it("holds the dashboard's page, which the handler reads beside its compiled code", () => {
+    for (const name of ['index.html', 'dashboard.css', 'dashboard.js']) {
+      expect(files).toContain(`dist/heartbeat/dashboard/assets/${name}`);
+    }
+    expect(files).not.toContain('docs/dashboard.png');
+  });
+
   it('holds no spec, test, benchmark or build-state file', () => {
     expect(
       [...files].filter((file) =>

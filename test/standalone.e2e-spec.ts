@@ -1,8 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
+import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { buildStandalone, freePort } from './support/build-standalone.js';
+import {
+  BROWSER_TEST_MS,
+  describeWithChromium,
+  launchChromium,
+  row,
+  SHOWN,
+} from './support/chromium.js';
 import { childEnv } from './support/child-env.js';
 import { expectPlainText } from './support/expect-plain-text.js';
 import {
@@ -345,6 +353,77 @@ describe('standalone server (node dist/main.js)', { timeout: 30_000 }, () => {
       } finally {
         for (const replica of replicas) replica.child.kill('SIGTERM');
         await Promise.all(replicas.map((r) => once(r.child, 'exit')));
+      }
+    });
+  });
+
+  // The page on the real server: it must ride out a restart on its own.
+  describeWithChromium('its dashboard in Chromium', () => {
+    let browser: Browser;
+    let child: ChildProcess | undefined;
+
+    beforeAll(async () => {
+      browser = await launchChromium();
+    }, BROWSER_TEST_MS);
+    afterAll(() => browser?.close(), BROWSER_TEST_MS);
+    afterEach(async () => {
+      if (child && child.exitCode === null) {
+        child.kill('SIGKILL');
+        await once(child, 'exit');
+      }
+    }, BROWSER_TEST_MS);
+
+    /** `node dist/main.js` on `port`, with only the environment it needs; resolves once it listens. */
+    async function serve(port: number): Promise<ChildProcess> {
+      const server = spawn(process.execPath, [build.main], {
+        env: childEnv({ HB_HOST: '127.0.0.1', HB_PORT: String(port) }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      // Read everything it writes, to the end: a closed pipe would fail its last log lines.
+      const collect = (chunk: Buffer) => (output += String(chunk));
+      server.stdout!.on('data', collect);
+      server.stderr!.on('data', collect);
+      while (!output.includes('dashboard at')) {
+        const [event] = await Promise.race([
+          once(server.stdout!, 'data').then(() => ['data']),
+          once(server, 'exit').then(() => ['exit']),
+        ]);
+        if (event === 'exit') {
+          throw new Error(`the server did not start: ${output}`);
+        }
+      }
+      return server;
+    }
+
+    it('reconnects by itself after the server restarts, and says so meanwhile', async () => {
+      const port = await freePort();
+      const base = `http://127.0.0.1:${port}`;
+      child = await serve(port);
+      await fetch(`${base}/hb_init?60000&appid=before-restart`);
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${base}/`);
+        await row(page, 'before-restart').waitFor(SHOWN);
+        await page.locator('#connection', { hasText: 'Live' }).waitFor(SHOWN);
+        expect(await page.locator('#banner').isHidden()).toBe(true);
+
+        child.kill('SIGTERM');
+        const [code] = (await once(child, 'exit')) as [number | null];
+        expect(code).toBe(0); // The open event stream did not hold the shutdown.
+        await page.locator('#banner').waitFor({ ...SHOWN, state: 'visible' });
+        expect(await page.locator('#banner').textContent()).toContain(
+          'Disconnected from the server, reconnecting…',
+        );
+
+        child = await serve(port);
+        // A fresh in-memory registry: what pings after the restart is what the page shows.
+        await fetch(`${base}/hb_ping?60000&appid=after-restart`);
+        await row(page, 'after-restart').waitFor(SHOWN);
+        await page.locator('#banner').waitFor({ ...SHOWN, state: 'hidden' });
+        expect(await row(page, 'before-restart').count()).toBe(0);
+      } finally {
+        await page.close();
       }
     });
   });

@@ -46,6 +46,7 @@ export {
   HeartbeatAccessGuard,
   RequireHeartbeatAccess,
 } from './nest/heartbeat-access.guard.js';
+export { HeartbeatDashboardController } from './nest/controllers/heartbeat-dashboard.controller.js';
 
 // The engine.
 export {
@@ -99,6 +100,20 @@ export {
   type HeartbeatHttpRequest,
   type HeartbeatRoute,
 } from './http/index.js';
+
+// The live dashboard (page, first page as JSON, server-sent events), framework-free as well.
+export {
+  DASHBOARD_SORTS,
+  HeartbeatDashboardHandler,
+  firstPage,
+  type DashboardAppView,
+  type DashboardCounts,
+  type DashboardPage,
+  type DashboardQuery,
+  type DashboardRoute,
+  type DashboardSort,
+  type HeartbeatDashboardHandlerOptions,
+} from './dashboard/index.js';
 
 // Stores and contracts.
 export {

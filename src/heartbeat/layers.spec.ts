@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// Imports point one way: interfaces (type-only contracts) <- core <- internal <- stores <- engine <- http <- faces.
+// Imports point one way: interfaces (type-only contracts) <- core <- internal <- stores <- engine <- http (and dashboard) <- faces.
 // Each layer may import the layers named here and nothing else of the package; every layer but
 // the Nest face (and the optional Nest-only integrations) is framework-free.
 const LAYERS: Record<string, { uses: string[]; nest: boolean }> = {
@@ -15,10 +15,16 @@ const LAYERS: Record<string, { uses: string[]; nest: boolean }> = {
     nest: false,
   },
   http: { uses: ['core', 'interfaces', 'engine'], nest: false },
+  // The live dashboard: a second framework-free HTTP face beside the protocol handler, reusing
+  // its plain-text writer; the front door and the Nest controllers call it.
+  dashboard: {
+    uses: ['core', 'interfaces', 'engine', 'http'],
+    nest: false,
+  },
   express: { uses: ['core', 'interfaces', 'engine', 'http'], nest: false },
   redis: { uses: ['core', 'interfaces', 'engine'], nest: false },
   nest: {
-    uses: ['core', 'interfaces', 'stores', 'engine', 'http'],
+    uses: ['core', 'interfaces', 'stores', 'engine', 'http', 'dashboard'],
     nest: true,
   },
   testing: { uses: ['interfaces', 'nest'], nest: false },

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { childEnv } from './child-env.js';
@@ -8,7 +8,7 @@ const root = join(import.meta.dirname, '..', '..');
 
 /**
  * Compiles the standalone server into a private folder inside the repository (so its imports
- * resolve from node_modules) and returns the path of its `main.js`. Private, so parallel runs and
+ * resolve from node_modules), with the dashboard's files, and returns the path of its `main.js`. Private, so parallel runs and
  * `npm run build` never step on each other.
  */
 export function buildStandalone(): { main: string; cleanup: () => void } {
@@ -29,6 +29,9 @@ export function buildStandalone(): { main: string; cleanup: () => void } {
     ],
     { cwd: root, stdio: 'pipe', env: childEnv() },
   );
+  // What `nest build` copies besides the compiled code (nest-cli.json `assets`).
+  const assets = join('heartbeat', 'dashboard', 'assets');
+  cpSync(join(root, 'src', assets), join(outDir, assets), { recursive: true });
   return {
     main: join(outDir, 'main.js'),
     cleanup: () => rmSync(outDir, { recursive: true, force: true }),

@@ -31,12 +31,18 @@ export const HeartbeatMessages = {
   storeUnavailable: () => 'store unavailable',
   invalidCursor: (cursor: string) =>
     `cursor [${printable(cursor)}] is not one this registry handed out`,
-  invalidPageLimit: (raw: string, max: number) =>
-    `limit must be an integer from 1 to ${max}, got [${printable(raw)}]`,
   repeatedParameter: (name: string) =>
     `query parameter ${printable(name)} is given more than once`,
   invalidStateFilter: (raw: string) =>
     `state must be OK, WARNING or CRITICAL, got [${printable(raw)}]`,
+  invalidPageLimit: (raw: string, max: number) =>
+    `limit must be an integer from 1 to ${max}, got [${printable(raw)}]`,
+  invalidSort: (raw: string, allowed: readonly string[]) =>
+    `sort must be one of ${allowed.join(', ')}, got [${printable(raw)}]`,
+  filterTooLong: (length: number, max: number) =>
+    `q is ${length} characters long, the limit is ${max}`,
+  tooManyStreams: (max: number) =>
+    `too many event streams (${max} open), try again later`,
   /** `option` names the option and its value, e.g. `maxApps=-3` or `HB_MAX_APPS=-3`. */
   invalidOption: (option: string, expected: string) =>
     `invalid heartbeat option ${option}: expected ${expected}`,

@@ -16,6 +16,10 @@ describe('resolveHeartbeatOptions', () => {
       readBatchSize: 1000,
       maxPageScan: 10_000,
       corsOrigin: '*',
+      dashboardMaxStreams: 100,
+      dashboardMaxPageSize: 1000,
+      dashboardKeepAliveMs: 15_000,
+      dashboardRefreshMs: 5000,
     });
   });
 
@@ -43,6 +47,16 @@ describe('resolveHeartbeatOptions', () => {
     [{ maxBodyBytes: 10 }, 'maxBodyBytes=10: expected an integer >= 64'],
     [{ sweepIntervalMs: 1 }, 'sweepIntervalMs=1'],
     [{ sweepBatchSize: 0 }, 'sweepBatchSize=0'],
+    [
+      { dashboardMaxStreams: 0 },
+      'dashboardMaxStreams=0: expected an integer >= 1',
+    ],
+    [{ dashboardMaxPageSize: 0 }, 'dashboardMaxPageSize=0'],
+    [
+      { dashboardKeepAliveMs: 5 },
+      'dashboardKeepAliveMs=5: expected an integer >= 10',
+    ],
+    [{ dashboardRefreshMs: 2.5 }, 'dashboardRefreshMs=2.5'],
     [{ maxApps: Number.NaN }, 'maxApps=null'],
     [{ warnThreshold: 0 }, 'warnThreshold=0: expected a positive number'],
     [{ dropThreshold: Infinity }, 'dropThreshold=null'],

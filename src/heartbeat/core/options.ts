@@ -36,6 +36,10 @@ export const HEARTBEAT_DEFAULTS = {
   webhookQueueSize: 1000,
   webhookConcurrency: 4,
   webhookHistorySize: 100,
+  dashboardMaxStreams: 100,
+  dashboardMaxPageSize: 1_000,
+  dashboardKeepAliveMs: 15_000,
+  dashboardRefreshMs: 5_000,
 } as const satisfies ResolvedHeartbeatOptions;
 
 type NumericOption = Exclude<
@@ -72,6 +76,10 @@ const INTEGER_MINIMUMS: Record<
   webhookQueueSize: 1,
   webhookConcurrency: 1,
   webhookHistorySize: 0,
+  dashboardMaxStreams: 1,
+  dashboardMaxPageSize: 1,
+  dashboardKeepAliveMs: 10,
+  dashboardRefreshMs: 100,
 };
 
 /** Threshold options, which take fractions (`2.5`). */

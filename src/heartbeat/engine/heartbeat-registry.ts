@@ -415,6 +415,11 @@ export class HeartbeatRegistry {
     }
   }
 
+  /** The registry's time (epoch milliseconds): what `od` and every state are computed at. */
+  now(): number {
+    return this.clock.now();
+  }
+
   /** Counts a request answered with an `ERROR:` line (called by the HTTP handler). */
   recordRejection(): void {
     this.count('rejected');

@@ -154,6 +154,30 @@ export interface HeartbeatModuleOptions {
    */
   webhookClaims?: HeartbeatEventClaims;
   /**
+   * Most concurrent server-sent event streams (`GET events`) the dashboard serves; one more is
+   * answered `503` until one closes. Each open stream holds a socket and gets every event.
+   * @default 100
+   */
+  dashboardMaxStreams?: number;
+  /**
+   * Largest page of applications the dashboard's `GET dashboard/apps?limit=` returns; a larger
+   * `limit` is refused with `400`. The page asks for 200 by default.
+   * @default 1000
+   */
+  dashboardMaxPageSize?: number;
+  /**
+   * How often an open event stream gets a comment line, so that proxies keep an idle stream open.
+   * @default 15000
+   */
+  dashboardKeepAliveMs?: number;
+  /**
+   * How often the page re-reads its first page (fresh "last seen" of the applications that are
+   * fine; transitions arrive on the event stream at once). Less often when that read is slow:
+   * all open pages together spend at most 1/20 of the server's time on it.
+   * @default 5000
+   */
+  dashboardRefreshMs?: number;
+  /**
    * The store holding the registry. When omitted an `InMemoryHeartbeatStore` is created.
    * The module calls `close()` on it at shutdown; stores only close what they opened.
    * @default new InMemoryHeartbeatStore({ capacity: maxApps })

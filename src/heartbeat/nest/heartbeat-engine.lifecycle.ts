@@ -1,10 +1,12 @@
 import {
   Inject,
   Injectable,
+  type BeforeApplicationShutdown,
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { HeartbeatDashboardHandler } from '../dashboard/heartbeat-dashboard.handler.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { HeartbeatWebhookDispatcher } from '../engine/heartbeat-webhook.dispatcher.js';
 import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
@@ -14,15 +16,16 @@ import { HEARTBEAT_OPTIONS, HEARTBEAT_STORE } from './heartbeat.constants.js';
 /**
  * Ties the framework-free engine to the Nest application's lifecycle: attaches the host's
  * `EventEmitter2` when `@nestjs/event-emitter` is installed and `EventEmitterModule` imported
- * (this module never registers it), starts the webhook dispatcher, and at shutdown closes it,
- * then the registry (and so the store), and a store from the options that an override left
- * unused.
+ * (this module never registers it), starts the webhook dispatcher, ends the dashboard's event
+ * streams before the HTTP server closes (an open stream would hold its close forever), and at
+ * shutdown closes the dispatcher, then the registry (and so the store), and a store from the
+ * options that an override left unused.
  *
  * @internal
  */
 @Injectable()
 export class HeartbeatEngineLifecycle
-  implements OnModuleInit, OnApplicationShutdown
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
 {
   constructor(
     private readonly registry: HeartbeatRegistry,
@@ -31,6 +34,7 @@ export class HeartbeatEngineLifecycle
     @Inject(HEARTBEAT_OPTIONS)
     private readonly options: ResolvedHeartbeatOptions,
     @Inject(HEARTBEAT_STORE) private readonly store: HeartbeatStore,
+    private readonly dashboard: HeartbeatDashboardHandler,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -43,6 +47,10 @@ export class HeartbeatEngineLifecycle
       // Not installed, or EventEmitterModule not imported: events$ only.
     }
     this.webhooks.start();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.dashboard.close();
   }
 
   async onApplicationShutdown(): Promise<void> {

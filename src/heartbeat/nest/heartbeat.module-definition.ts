@@ -1,6 +1,7 @@
 import { ConfigurableModuleBuilder, type Type } from '@nestjs/common';
 import type { HeartbeatModuleOptions } from '../interfaces/heartbeat-module-options.interface.js';
 import { HeartbeatApiController } from './controllers/heartbeat-api.controller.js';
+import { HeartbeatDashboardController } from './controllers/heartbeat-dashboard.controller.js';
 import {
   HeartbeatAnyPrefixMonitorController,
   HeartbeatAnyPrefixProtocolController,
@@ -55,6 +56,12 @@ export interface HeartbeatModuleExtras {
    * @default false
    */
   api?: boolean;
+  /**
+   * Mount the live dashboard at the module's mount path: the page (`GET dashboard`), its
+   * `dashboard.css` and `dashboard.js`, `GET dashboard/apps` and the event stream `GET events`.
+   * @default false
+   */
+  dashboard?: boolean;
 }
 
 export const {
@@ -75,6 +82,7 @@ export const {
       anyPrefix: false,
       tokenInPath: false,
       api: false,
+      dashboard: false,
     },
     (definition, extras) => {
       const controllers: Type[] = [];
@@ -103,6 +111,7 @@ export const {
       if (extras.api) {
         controllers.push(HeartbeatApiController, HeartbeatWebhooksController);
       }
+      if (extras.dashboard) controllers.push(HeartbeatDashboardController);
       // The protocol's way of reading bodies, on the host's platform, for the text routes.
       const providers =
         extras.protocol || extras.monitoring

@@ -1,5 +1,6 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { resolveHeartbeatOptions } from '../core/options.js';
+import { HeartbeatDashboardHandler } from '../dashboard/heartbeat-dashboard.handler.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { resolveHeartbeatClock } from '../engine/heartbeat.clock.js';
 import type { HeartbeatLogger } from '../engine/heartbeat.logger.js';
@@ -22,8 +23,8 @@ import { MODULE_OPTIONS_TOKEN } from './heartbeat.module-definition.js';
 
 /**
  * The engine as Nest providers, each from a factory: raw options → resolved options, the store
- * (given or a new in-memory one), the clock, the registry, its webhook dispatcher and its HTTP
- * handler. Each seam (store,
+ * (given or a new in-memory one), the clock, the registry, its webhook dispatcher, its HTTP
+ * handler and its dashboard. Each seam (store,
  * clock) is its own token, so tests and hosts can `overrideProvider` it.
  * @internal
  */
@@ -74,6 +75,14 @@ export const heartbeatProviders: Provider[] = [
     provide: HeartbeatHttpHandler,
     useFactory: (registry: HeartbeatRegistry, logger: HeartbeatLogger) =>
       new HeartbeatHttpHandler(registry, logger),
+    inject: [HeartbeatRegistry, HEARTBEAT_LOGGER],
+  },
+  {
+    // Inert until asked: it reads its files on the first request and subscribes to events only
+    // while a stream is open. The standalone front door serves it too.
+    provide: HeartbeatDashboardHandler,
+    useFactory: (registry: HeartbeatRegistry, logger: HeartbeatLogger) =>
+      new HeartbeatDashboardHandler(registry, logger),
     inject: [HeartbeatRegistry, HEARTBEAT_LOGGER],
   },
 ];
