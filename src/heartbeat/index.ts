@@ -36,6 +36,7 @@ export {
   type HeartbeatAppListQuery,
   type HeartbeatAppListView,
   type HeartbeatAppView,
+  type HeartbeatPauseBody,
   type HeartbeatRemovedView,
 } from './nest/controllers/heartbeat-api.controller.js';
 export {
@@ -79,6 +80,8 @@ export {
 export { systemClock } from './engine/heartbeat.clock.js';
 export {
   HeartbeatDeregisteredEvent,
+  HeartbeatPausedEvent,
+  HeartbeatResumedEvent,
   HeartbeatDroppedEvent,
   HeartbeatEvents,
   HeartbeatRegisteredEvent,
@@ -129,6 +132,7 @@ export {
   NAGIOS_EXIT_CODES,
   isHeartbeatError,
   nagiosExitCode,
+  PAUSED_DEADLINE,
   resolveHeartbeatOptions,
   stateAt,
   stateDeadlines,

@@ -3,7 +3,7 @@ import { HeartbeatMessages } from './messages.js';
 /**
  * Why a heartbeat operation was refused. Adapters map the kind to a transport status:
  * `invalid` → 400, `unauthorized` → 401, `forbidden` → 403, `method` → 405, `too-large` → 413,
- * `capacity` and `unavailable` → 503.
+ * `unsupported` → 501, `capacity` and `unavailable` → 503.
  *
  * @publicApi
  */
@@ -13,6 +13,7 @@ export type HeartbeatErrorKind =
   | 'forbidden'
   | 'method'
   | 'too-large'
+  | 'unsupported'
   | 'capacity'
   | 'unavailable';
 
@@ -54,6 +55,7 @@ const STATUS_BY_KIND: Record<HeartbeatErrorKind, number> = {
   forbidden: 403,
   method: 405,
   'too-large': 413,
+  unsupported: 501,
   capacity: 503,
   unavailable: 503,
 };

@@ -29,6 +29,9 @@ export const HeartbeatMessages = {
     `registry is full (${max} applications), new registrations are refused`,
   noRoute: (path: string) => `no heartbeat route at [${printable(path)}]`,
   storeUnavailable: () => 'store unavailable',
+  invalidPauseEnd: (raw: string) =>
+    `until must be a time to come, as ISO 8601 (2026-12-24T18:00:00Z) or epoch milliseconds, got [${printable(raw)}]`,
+  pauseUnsupported: () => 'this heartbeat store cannot pause applications',
   invalidCursor: (cursor: string) =>
     `cursor [${printable(cursor)}] is not one this registry handed out`,
   repeatedParameter: (name: string) =>

@@ -28,6 +28,7 @@ function status(
     warnAt: 0,
     critAt: 0,
     expiresAt: 0,
+    paused: false,
   };
 }
 

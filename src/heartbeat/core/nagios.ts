@@ -42,7 +42,8 @@ export function performanceData(
 }
 
 /**
- * `OK - fine application [Tetris]| od=1.83;3;5;0;6 delay=2725ms;;;`
+ * `OK - fine application [Tetris]| od=1.83;3;5;0;6 delay=2725ms;;;`, or for an application an
+ * operator paused `OK - paused application [Tetris]| od=0.00;3;5;0;6 delay=2725ms;;;`.
  *
  * @internal
  */
@@ -50,7 +51,8 @@ export function formatAppStatusLine(
   status: HeartbeatAppStatus,
   thresholds: HeartbeatThresholds,
 ): string {
-  return `${status.state} - ${STATE_TEXT[status.state]} [${nagiosSafeId(status.appId)}]| ${performanceData(status, thresholds)}`;
+  const text = status.paused ? 'paused application' : STATE_TEXT[status.state];
+  return `${status.state} - ${text} [${nagiosSafeId(status.appId)}]| ${performanceData(status, thresholds)}`;
 }
 
 /** The answer to `/status?appid=ID` for an unknown (or dropped) ID. @internal */

@@ -67,17 +67,17 @@ describe('evaluateRecord', () => {
     [10_000, 'CRITICAL'],
     [11_999, 'CRITICAL'],
   ] as const)('%d ms after the beat -> %s', (elapsed, state) => {
-    expect(evaluateRecord(recordAt(0), elapsed)?.state).toBe(state);
+    expect(evaluateRecord(recordAt(0), elapsed, thresholds)?.state).toBe(state);
   });
 
   it('drops a record exactly at od = 6, independent of any sweep', () => {
-    expect(evaluateRecord(recordAt(0), 11_999)).toBeDefined();
-    expect(evaluateRecord(recordAt(0), 12_000)).toBeUndefined();
-    expect(evaluateRecord(recordAt(0), 1e12)).toBeUndefined();
+    expect(evaluateRecord(recordAt(0), 11_999, thresholds)).toBeDefined();
+    expect(evaluateRecord(recordAt(0), 12_000, thresholds)).toBeUndefined();
+    expect(evaluateRecord(recordAt(0), 1e12, thresholds)).toBeUndefined();
   });
 
   it('returns the record fields with od and state, nothing else', () => {
-    expect(evaluateRecord(recordAt(1000), 2000)).toEqual({
+    expect(evaluateRecord(recordAt(1000), 2000, thresholds)).toEqual({
       appId: 'Tetris',
       lastSeen: 1000,
       delayMs: T,
@@ -87,15 +87,16 @@ describe('evaluateRecord', () => {
       expiresAt: 13_000,
       od: 0.5,
       state: 'OK',
+      paused: false,
     });
   });
 
   it('honours custom thresholds', () => {
     const custom = { warnThreshold: 1.5, critThreshold: 2, dropThreshold: 2 };
     const record = recordAt(0, 1000, custom);
-    expect(evaluateRecord(record, 1499)?.state).toBe('OK');
-    expect(evaluateRecord(record, 1500)?.state).toBe('WARNING');
-    expect(evaluateRecord(record, 2000)).toBeUndefined();
+    expect(evaluateRecord(record, 1499, custom)?.state).toBe('OK');
+    expect(evaluateRecord(record, 1500, custom)?.state).toBe('WARNING');
+    expect(evaluateRecord(record, 2000, custom)).toBeUndefined();
   });
 });
 
@@ -103,8 +104,8 @@ describe('dropDeadline', () => {
   it('is lastSeen + drop * T, agreeing with the od rule', () => {
     const record = recordAt(500);
     expect(record.expiresAt).toBe(12_500);
-    expect(evaluateRecord(record, record.expiresAt - 1)).toBeDefined();
-    expect(evaluateRecord(record, record.expiresAt)).toBeUndefined();
+    expect(evaluateRecord(record, record.expiresAt - 1, thresholds)).toBeDefined();
+    expect(evaluateRecord(record, record.expiresAt, thresholds)).toBeUndefined();
   });
 
   it('rounds up for fractional thresholds so the index never drops early', () => {

@@ -12,9 +12,56 @@ export type HeartbeatState = 'OK' | 'WARNING' | 'CRITICAL';
 
 /** A live record evaluated at one instant. @publicApi */
 export interface HeartbeatAppStatus extends HeartbeatRecord {
-  /** The overdue ratio `(now - lastSeen) / delayMs`. */
+  /**
+   * The overdue ratio `(now - lastSeen) / delayMs`, counted from the end of a pause when one
+   * ended after the last heartbeat; 0 while paused.
+   */
   readonly od: number;
+  /** A paused application is OK until its pause ends. */
   readonly state: HeartbeatState;
+  /** Whether an operator's pause is in effect at this instant. */
+  readonly paused: boolean;
+}
+
+/**
+ * What a store keeps as every deadline of a paused record: a time never reached (the largest a
+ * `Date` holds, exact as a double), so a paused app counts as OK, sorts after every other app
+ * and never expires, with no store knowing about pauses in its counts or indexes.
+ *
+ * @publicApi
+ */
+export const PAUSED_DEADLINE = 8_640_000_000_000_000;
+
+/** Whether a record is held by a pause that the store has not ended yet. @internal */
+export function isPausing(
+  record: Pick<HeartbeatRecord, 'pausedAt' | 'expiresAt'>,
+): boolean {
+  return record.pausedAt !== undefined && record.expiresAt >= PAUSED_DEADLINE;
+}
+
+/** Whether a pause holds a record at `now` (it has no end, or its end is still to come). @internal */
+export function isPausedAt(
+  record: Pick<HeartbeatRecord, 'pausedAt' | 'pausedUntil' | 'expiresAt'>,
+  now: number,
+): boolean {
+  return (
+    isPausing(record) &&
+    (record.pausedUntil === undefined || now < record.pausedUntil)
+  );
+}
+
+/**
+ * Where lateness counts from: the last heartbeat, or the end of a pause that came after it (a
+ * pause's end restarts lateness from that moment).
+ *
+ * @internal
+ */
+export function lateSince(
+  record: Pick<HeartbeatRecord, 'lastSeen' | 'pausedUntil'>,
+): number {
+  return record.pausedUntil === undefined
+    ? record.lastSeen
+    : Math.max(record.lastSeen, record.pausedUntil);
 }
 
 /**
@@ -98,28 +145,79 @@ export function stateAt(
 }
 
 /**
+ * The time axis of stored deadlines, when it differs from wall time (see the engine's outage
+ * ledger): `now` minus the refused time, and the refused time between an instant and `now`.
+ * @internal
+ */
+export interface HeartbeatRecordedTime {
+  /** `now` in recorded time. */
+  readonly recordedNow: number;
+  /** The refused time between `since` and `now`: not counted as lateness. */
+  credit(since: number): number;
+}
+
+const WALL_TIME_CREDIT = () => 0;
+
+/**
  * Evaluates a record at `now`. Returns `undefined` once the record has reached its drop deadline:
  * every query treats it as absent from that instant on, whether or not the expiry task has removed
  * it yet, so answers never depend on sweep timing. The state comes from the record's deadlines
- * ({@link stateAt}); `od` is computed for display.
+ * ({@link stateAt}), compared with `now` in recorded time; `od` is computed for display, from
+ * {@link lateSince} and not counting refused time.
+ *
+ * A paused record is OK with `od` 0 until its pause ends. A pause whose end has come but that the
+ * store still holds (the next sweep ends it there) is judged by the deadlines the sweep will
+ * write, from the pause's end, so no answer waits for the sweep.
  *
  * @internal
  */
 export function evaluateRecord(
   record: HeartbeatRecord,
   now: number,
+  thresholds: HeartbeatThresholds,
+  time: HeartbeatRecordedTime = { recordedNow: now, credit: WALL_TIME_CREDIT },
 ): HeartbeatAppStatus | undefined {
-  const state = stateAt(record, now);
+  const shift = now - time.recordedNow;
+  let deadlines: HeartbeatDeadlines = record;
+  if (isPausing(record)) {
+    if (isPausedAt(record, now)) {
+      return { ...record, od: 0, state: 'OK', paused: true };
+    }
+    deadlines = pauseEndDeadlines(record, now, thresholds, time);
+  }
+  const state = stateAt(deadlines, time.recordedNow);
   if (state === undefined) return undefined;
+  const since = lateSince(record);
   return {
-    appId: record.appId,
-    lastSeen: record.lastSeen,
-    delayMs: record.delayMs,
-    registeredAt: record.registeredAt,
-    warnAt: record.warnAt,
-    critAt: record.critAt,
-    expiresAt: record.expiresAt,
-    od: overdueRatio(record, now),
+    ...record,
+    // Deadlines given back in wall time, as they will be if no more heartbeats are refused.
+    warnAt: deadlines.warnAt + shift,
+    critAt: deadlines.critAt + shift,
+    expiresAt: deadlines.expiresAt + shift,
+    od: overdueRatio(
+      { lastSeen: since, delayMs: record.delayMs },
+      now - time.credit(since),
+    ),
     state,
+    paused: false,
   };
+}
+
+/**
+ * The deadlines (in recorded time) of a record whose pause ends at `pausedUntil`: lateness from
+ * {@link lateSince}, as the sweep writes them when it ends the pause in the store.
+ *
+ * @internal
+ */
+export function pauseEndDeadlines(
+  record: Pick<HeartbeatRecord, 'lastSeen' | 'delayMs' | 'pausedUntil'>,
+  now: number,
+  thresholds: HeartbeatThresholds,
+  time: HeartbeatRecordedTime = { recordedNow: now, credit: WALL_TIME_CREDIT },
+): HeartbeatDeadlines {
+  const since = lateSince(record);
+  // `since` in recorded time: recorded now, less the recorded time passed since then.
+  const recordedSince =
+    time.recordedNow - (now - since) + time.credit(since);
+  return stateDeadlines(recordedSince, record.delayMs, thresholds);
 }

@@ -93,6 +93,9 @@ describe('firstPage', () => {
       lastSeen: new Date(Date.UTC(2026, 0, 1)).toISOString(),
       registeredAt: new Date(Date.UTC(2026, 0, 1)).toISOString(),
       dropsAt: new Date(Date.UTC(2026, 0, 1) + 12_000).toISOString(),
+      paused: false,
+      pausedAt: null,
+      pausedUntil: null,
     });
   });
 

@@ -1,3 +1,4 @@
+import { toAppView, type HeartbeatAppView } from '../core/app-view.js';
 import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
 import type { HeartbeatAppStatus, HeartbeatState } from '../core/status.js';
@@ -8,20 +9,7 @@ import type { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
  * ISO 8601.
  * @publicApi
  */
-export interface DashboardAppView {
-  readonly id: string;
-  readonly state: HeartbeatState;
-  /** The overdue ratio `(now - lastSeen) / delayMs`. */
-  readonly od: number;
-  /** The TIMEOUT the client last sent, in milliseconds. */
-  readonly timeoutMs: number;
-  /** `T = TIMEOUT + tolerance`. */
-  readonly delayMs: number;
-  readonly lastSeen: string;
-  readonly registeredAt: string;
-  /** When the record will be dropped unless a heartbeat arrives. */
-  readonly dropsAt: string;
-}
+export type DashboardAppView = HeartbeatAppView;
 
 /** Live applications per state. @publicApi */
 export type DashboardCounts = Record<HeartbeatState, number>;
@@ -135,11 +123,12 @@ export function parseDashboardQuery(
  * `sort` order. Every read the dashboard makes goes through this module, so the page never
  * depends on how the registry is stored.
  *
- * It is built on `registry.list()`: one pass over the live applications counts, filters and keeps
- * the best `limit` in a bounded heap (O(n log limit), never a sort of the whole registry); only
- * the page crosses the wire. It switches to the store's paged reads (counts per state, the k most
- * overdue, pages by cursor, ID search) once the registry offers them, without changing its
- * callers or its answer.
+ * The board's default view (most overdue first, or by state, with no filter) reads the counts and
+ * the `limit` most overdue from the store's indexes: bounded by `limit`, whatever the size of the
+ * registry. Any other order, and a filter, walk the registry a store batch at a time, keeping
+ * the best `limit` in a bounded heap and letting other work run between batches, so the event
+ * loop is never held for the walk (its total cost grows with the registry; the page asks for it
+ * only when an operator sorts or searches).
  *
  * @publicApi
  */
@@ -147,23 +136,26 @@ export async function firstPage(
   registry: HeartbeatRegistry,
   query: DashboardQuery,
 ): Promise<DashboardPage> {
-  const live = await registry.list();
   const now = registry.now();
-  const counts: DashboardCounts = { OK: 0, WARNING: 0, CRITICAL: 0 };
-  const needle = query.q.toLowerCase();
-  const matching: HeartbeatAppStatus[] = [];
-  for (const status of live) {
-    counts[status.state]++;
-    if (needle === '' || status.appId.toLowerCase().includes(needle)) {
-      matching.push(status);
-    }
+  const { total, ...states } = await registry.counts();
+  const counts: DashboardCounts = {
+    OK: states.OK,
+    WARNING: states.WARNING,
+    CRITICAL: states.CRITICAL,
+  };
+  const compare = comparator(query.sort);
+  let apps: HeartbeatAppStatus[];
+  let matched = total;
+  if (query.q === '' && (query.sort === '-od' || query.sort === '-state')) {
+    apps = (await registry.mostOverdue(query.limit)).sort(compare);
+  } else {
+    ({ apps, matched } = await walk(registry, query, compare));
   }
-  const apps = best(matching, query.limit, comparator(query.sort));
   return {
     now: new Date(now).toISOString(),
     counts,
-    total: live.length,
-    matched: matching.length,
+    total,
+    matched,
     apps: apps.map((status) => dashboardView(status, registry)),
     limit: query.limit,
     q: query.q,
@@ -171,20 +163,44 @@ export async function firstPage(
   };
 }
 
+/** The best `limit` matching apps of a walk of the whole registry, and how many matched. */
+async function walk(
+  registry: HeartbeatRegistry,
+  query: DashboardQuery,
+  compare: Compare,
+): Promise<{ apps: HeartbeatAppStatus[]; matched: number }> {
+  const needle = query.q.toLowerCase();
+  let kept: HeartbeatAppStatus[] = [];
+  let matched = 0;
+  for await (const batch of registry.pages()) {
+    const matching =
+      needle === ''
+        ? batch
+        : batch.filter((status) =>
+            status.appId.toLowerCase().includes(needle),
+          );
+    matched += matching.length;
+    if (matching.length > 0) {
+      kept = best([...kept, ...matching], query.limit, compare);
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { apps: kept, matched };
+}
+
 /**
- * Live applications per state and in all, for the `counts` events of the stream.
+ * Live applications per state and in all, for the `counts` events of the stream: the store's
+ * counts, never a read of the records.
  * @internal
  */
 export async function countStates(
   registry: HeartbeatRegistry,
 ): Promise<Pick<DashboardPage, 'now' | 'counts' | 'total'>> {
-  const live = await registry.list();
-  const counts: DashboardCounts = { OK: 0, WARNING: 0, CRITICAL: 0 };
-  for (const status of live) counts[status.state]++;
+  const { total, OK, WARNING, CRITICAL } = await registry.counts();
   return {
     now: new Date(registry.now()).toISOString(),
-    counts,
-    total: live.length,
+    counts: { OK, WARNING, CRITICAL },
+    total,
   };
 }
 
@@ -205,16 +221,7 @@ export function dashboardView(
   status: HeartbeatAppStatus,
   registry: Pick<HeartbeatRegistry, 'options'>,
 ): DashboardAppView {
-  return {
-    id: status.appId,
-    state: status.state,
-    od: status.od,
-    timeoutMs: status.delayMs - registry.options.toleranceMs,
-    delayMs: status.delayMs,
-    lastSeen: new Date(status.lastSeen).toISOString(),
-    registeredAt: new Date(status.registeredAt).toISOString(),
-    dropsAt: new Date(status.expiresAt).toISOString(),
-  };
+  return toAppView(status, registry.options.toleranceMs);
 }
 
 type Compare = (a: HeartbeatAppStatus, b: HeartbeatAppStatus) => number;

@@ -165,7 +165,7 @@ describe('DashboardEventStreams', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
     const response = new FakeResponse();
     streams.open(asResponse(response), []);
-    const list = vi.spyOn(registry, 'list');
+    const counted = vi.spyOn(registry, 'counts');
     await registry.register('a', 1000);
     await registry.register('b', 1000);
     await settle();
@@ -188,7 +188,7 @@ describe('DashboardEventStreams', () => {
     const counts = response.messages().filter((m) => m.event === 'counts');
     expect(counts).toHaveLength(2);
     expect(counts[1]!.data.total).toBe(3);
-    expect(list).toHaveBeenCalledTimes(2);
+    expect(counted).toHaveBeenCalledTimes(2);
   });
 
   it('counts less often when counting is slow: at most 1/20 of the time', async () => {

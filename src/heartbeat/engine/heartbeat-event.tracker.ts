@@ -1,5 +1,5 @@
 import { Observable, Subject } from 'rxjs';
-import { overdueRatio } from '../core/status.js';
+import { isPausing, lateSince, overdueRatio } from '../core/status.js';
 import type { ResolvedHeartbeatOptions } from '../interfaces/heartbeat-module-options.interface.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type {
@@ -9,7 +9,9 @@ import type {
 import {
   HeartbeatDeregisteredEvent,
   HeartbeatDroppedEvent,
+  HeartbeatPausedEvent,
   HeartbeatRegisteredEvent,
+  HeartbeatResumedEvent,
   HeartbeatStateChangedEvent,
   type HeartbeatEvent,
 } from './heartbeat.events.js';
@@ -38,6 +40,16 @@ export interface HeartbeatRecordReader {
   credit(lastSeen: number, now: number): number;
   /** `now` in recorded time, the time axis of stored deadlines (see the outage ledger). */
   recordedTime(now: number): number;
+}
+
+/**
+ * The record as the watcher judges it: late from the end of a pause that came after its last
+ * heartbeat (events then report that moment as `lastSeen`, where lateness began).
+ */
+function lateFrom(record: HeartbeatRecord): HeartbeatRecord {
+  return record.pausedUntil === undefined
+    ? record
+    : { ...record, lastSeen: lateSince(record) };
 }
 
 /** Lets other work run between two store reads of a long walk. */
@@ -113,9 +125,10 @@ export class HeartbeatEventTracker {
       );
     }
     if (!this.watching) return;
+    if (isPausing(record)) return; // a paused app has no state to follow until its pause ends
     const back = this.reader.takeStateChanges
       ? recovered && { from: recovered }
-      : this.watcher.beat(record);
+      : this.watcher.beat(lateFrom(record));
     if (back) {
       this.emit(
         new HeartbeatStateChangedEvent(
@@ -135,6 +148,25 @@ export class HeartbeatEventTracker {
   removed(appId: string, existed: boolean, now: number): void {
     this.watcher.forget(appId);
     if (existed) this.emit(new HeartbeatDeregisteredEvent(appId, now));
+  }
+
+  /** An operator paused an app: nothing to watch until the pause ends. */
+  paused(record: HeartbeatRecord, at: number, until: number | undefined): void {
+    this.watcher.forget(record.appId);
+    this.emit(new HeartbeatPausedEvent(record.appId, at, until));
+  }
+
+  /** An app's pause ended at `at`: its lateness counts from then on. */
+  resumed(
+    record: HeartbeatRecord,
+    at: number,
+    reason: 'resumed' | 'expired',
+  ): void {
+    this.emit(new HeartbeatResumedEvent(record.appId, at, reason));
+    if (this.watching && !this.reader.takeStateChanges) {
+      this.watcher.forget(record.appId);
+      this.watcher.seed(lateFrom(record), this.now());
+    }
   }
 
   /** A record reached the drop threshold and this process removed it. */
@@ -190,7 +222,12 @@ export class HeartbeatEventTracker {
       due.map((appId) => this.reader.get(appId)),
     );
     for (const [i, appId] of due.entries()) {
-      const record = records[i];
+      const stored = records[i];
+      if (stored && isPausing(stored)) {
+        this.watcher.forget(appId); // paused by another call meanwhile
+        continue;
+      }
+      const record = stored && lateFrom(stored);
       const credit = record ? this.reader.credit(record.lastSeen, now) : 0;
       for (const change of this.watcher.advance(appId, record, now, credit)) {
         this.emit(
@@ -230,7 +267,9 @@ export class HeartbeatEventTracker {
     let cursor: string | undefined;
     do {
       const page = await this.reader.page(cursor, this.options.readBatchSize);
-      for (const record of page.records) {
+      for (const stored of page.records) {
+        if (isPausing(stored)) continue;
+        const record = lateFrom(stored);
         this.watcher.seed(
           record,
           since,

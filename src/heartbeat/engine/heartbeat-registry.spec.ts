@@ -181,6 +181,7 @@ describe('HeartbeatRegistry (DI, injected clock)', () => {
       OK: 1,
       WARNING: 0,
       CRITICAL: 2,
+      paused: 0,
     });
     expect((await registry.mostOverdue(5)).map((a) => a.appId)).toEqual([
       'warn',
@@ -449,6 +450,7 @@ describe('HeartbeatRegistry while the store refuses heartbeats', () => {
       OK: 2,
       WARNING: 1,
       CRITICAL: 0,
+      paused: 0,
     });
     expect((await registry.mostOverdue(3)).map((a) => a.appId)).toEqual([
       'early',

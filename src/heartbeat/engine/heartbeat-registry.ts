@@ -12,10 +12,12 @@ import { resolveHeartbeatOptions } from '../core/options.js';
 import { validateAppId, validateTimeout } from '../core/protocol.js';
 import {
   evaluateRecord,
-  overdueRatio,
-  stateAt,
+  isPausedAt,
+  PAUSED_DEADLINE,
+  pauseEndDeadlines,
   stateDeadlines,
   type HeartbeatAppStatus,
+  type HeartbeatRecordedTime,
   type HeartbeatState,
 } from '../core/status.js';
 import type { HeartbeatClock } from '../interfaces/clock.interface.js';
@@ -41,6 +43,23 @@ import {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
 } from './heartbeat.logger.js';
+
+/** A pause's end as given (`Date` or epoch ms), checked to come after `now`. */
+function checkPauseEnd(until: Date | number, now: number): number {
+  const end = until instanceof Date ? until.getTime() : until;
+  if (
+    typeof end !== 'number' ||
+    !Number.isFinite(end) ||
+    end <= now ||
+    end >= PAUSED_DEADLINE
+  ) {
+    throw new HeartbeatError(
+      'invalid',
+      HeartbeatMessages.invalidPauseEnd(String(until)),
+    );
+  }
+  return end;
+}
 
 /**
  * Running totals since start, for metrics. Plain numbers: counting costs nothing on the hot path.
@@ -246,6 +265,47 @@ export class HeartbeatRegistry {
   }
 
   /**
+   * Pauses an application for maintenance: until `until` (a `Date` or epoch milliseconds, in
+   * the future), or until {@link resume} without one. Meanwhile it is OK
+   * (`OK - paused application [ID]`), never late and never dropped, whatever its heartbeats do;
+   * a heartbeat does not end the pause. When the pause ends its lateness counts from that
+   * moment. Pausing a paused application replaces its pause. Resolves the application's status,
+   * `undefined` when it is not known. A `heartbeat.paused` event follows.
+   *
+   * @example
+   * await registry.pause('nightly-report', new Date('2026-12-24T06:00:00Z'));
+   */
+  async pause(
+    appId: string,
+    until?: Date | number,
+  ): Promise<HeartbeatAppStatus | undefined> {
+    const id = this.checkAppId(appId);
+    const store = this.pausingStore();
+    const now = this.clock.now();
+    const end = until === undefined ? undefined : checkPauseEnd(until, now);
+    if (!(await this.get(id))) return undefined;
+    const record = await this.write(now, () => store.pause!(id, now, end));
+    if (!record) return undefined;
+    this.tracker.paused(record, now, end);
+    return this.evaluate(record, now);
+  }
+
+  /**
+   * Ends an application's pause now: its lateness counts from this moment, as if it had just
+   * sent a heartbeat. An application that is not paused is left as it is. Resolves its status,
+   * `undefined` when it is not known. A `heartbeat.resumed` event follows a pause that ended.
+   */
+  async resume(appId: string): Promise<HeartbeatAppStatus | undefined> {
+    const id = this.checkAppId(appId);
+    const store = this.pausingStore();
+    const now = this.clock.now();
+    const record = await this.call(() => store.get(id));
+    if (!record || !this.evaluate(record, now)) return undefined;
+    if (isPausedAt(record, now)) await this.endPause(record, now, 'resumed');
+    return this.get(id);
+  }
+
+  /**
    * The live status of one application, or `undefined` when unknown or dropped. Lateness does
    * not count the time the store refused heartbeats (see {@link HeartbeatRegistry.storeRefusing}).
    */
@@ -442,6 +502,7 @@ export class HeartbeatRegistry {
       ),
     );
     for (const record of dropped) this.reportDrop(record, now);
+    await this.endDuePauses(now);
     await this.tracker.check(now);
     return dropped;
   }
@@ -450,6 +511,61 @@ export class HeartbeatRegistry {
   async close(): Promise<void> {
     this.tracker.close();
     await this.store.close?.();
+  }
+
+  private pausingStore(): HeartbeatStore {
+    const { store } = this;
+    if (!store.pause || !store.endPause) {
+      throw new HeartbeatError(
+        'unsupported',
+        HeartbeatMessages.pauseUnsupported(),
+      );
+    }
+    return store;
+  }
+
+  /** The sweep's part: ends the pauses whose `until` has come (up to `sweepBatchSize`). */
+  private async endDuePauses(now: number): Promise<void> {
+    const { store } = this;
+    if (!store.duePauses || !store.endPause) return;
+    const due = await this.call(() =>
+      store.duePauses!(now, this.options.sweepBatchSize),
+    );
+    await Promise.all(
+      due.map((record) =>
+        this.endPause(record, record.pausedUntil ?? now, 'expired'),
+      ),
+    );
+  }
+
+  /**
+   * Ends the pause holding `record` at `endedAt`, with deadlines from then on; reports it when
+   * this call ended it (not a heartbeat, another pause or another replica first).
+   */
+  private async endPause(
+    record: HeartbeatRecord,
+    endedAt: number,
+    reason: 'resumed' | 'expired',
+  ): Promise<void> {
+    const now = this.clock.now();
+    const deadlines = pauseEndDeadlines(
+      { ...record, pausedUntil: endedAt },
+      now,
+      this.options,
+      this.recordedTime(now),
+    );
+    const ended = await this.write(now, () =>
+      this.store.endPause!(record.appId, record.pausedAt!, endedAt, deadlines),
+    );
+    if (ended) this.tracker.resumed(ended, endedAt, reason);
+  }
+
+  /** `now` in recorded time, and the refused-time credit, for evaluating records at `now`. */
+  private recordedTime(now: number): HeartbeatRecordedTime {
+    return {
+      recordedNow: this.outages.recordedTime(now),
+      credit: (since) => this.outages.credit(since, now),
+    };
   }
 
   private async readPage(
@@ -609,22 +725,9 @@ export class HeartbeatRegistry {
     record: HeartbeatRecord,
     now: number,
   ): HeartbeatAppStatus | undefined {
-    const recordedNow = this.outages.recordedTime(now);
-    if (recordedNow === now) return evaluateRecord(record, now);
-    const state = stateAt(record, recordedNow);
-    if (state === undefined) return undefined;
-    const shift = now - recordedNow;
-    return {
-      appId: record.appId,
-      lastSeen: record.lastSeen,
-      delayMs: record.delayMs,
-      registeredAt: record.registeredAt,
-      warnAt: record.warnAt + shift,
-      critAt: record.critAt + shift,
-      expiresAt: record.expiresAt + shift,
-      od: overdueRatio(record, now - this.outages.credit(record.lastSeen, now)),
-      state,
-    };
+    return this.outages.recordedTime(now) === now
+      ? evaluateRecord(record, now, this.options)
+      : evaluateRecord(record, now, this.options, this.recordedTime(now));
   }
 
   /** A store write: when it is refused, heartbeats are not being recorded from `now` on. */

@@ -9,6 +9,8 @@ export const HeartbeatEvents = {
   STATE_CHANGED: 'heartbeat.state-changed',
   DROPPED: 'heartbeat.dropped',
   DEREGISTERED: 'heartbeat.deregistered',
+  PAUSED: 'heartbeat.paused',
+  RESUMED: 'heartbeat.resumed',
 } as const;
 
 /** @publicApi */
@@ -79,9 +81,43 @@ export class HeartbeatDeregisteredEvent {
   ) {}
 }
 
+/**
+ * An operator paused an application (maintenance): it is OK, never late and never dropped until
+ * the pause ends. Pausing a paused application replaces its pause and is reported again.
+ * @publicApi
+ */
+export class HeartbeatPausedEvent {
+  readonly name = HeartbeatEvents.PAUSED;
+  constructor(
+    readonly appId: string,
+    /** When the pause began (epoch milliseconds). */
+    readonly at: number,
+    /** When it ends by itself (epoch milliseconds); `undefined`: when resumed. */
+    readonly until: number | undefined,
+  ) {}
+}
+
+/**
+ * An application's pause ended: an operator resumed it (`reason` `resumed`) or its `until` came
+ * (`expired`, reported by the sweep that ended it, once across replicas). Its lateness counts
+ * from `at`.
+ * @publicApi
+ */
+export class HeartbeatResumedEvent {
+  readonly name = HeartbeatEvents.RESUMED;
+  constructor(
+    readonly appId: string,
+    /** When the pause ended (epoch milliseconds). */
+    readonly at: number,
+    readonly reason: 'resumed' | 'expired',
+  ) {}
+}
+
 /** @publicApi */
 export type HeartbeatEvent =
   | HeartbeatRegisteredEvent
   | HeartbeatStateChangedEvent
   | HeartbeatDroppedEvent
-  | HeartbeatDeregisteredEvent;
+  | HeartbeatDeregisteredEvent
+  | HeartbeatPausedEvent
+  | HeartbeatResumedEvent;

@@ -24,4 +24,16 @@ export interface HeartbeatRecord {
    * Stores index records by it so that expiry work is proportional to what expires.
    */
   readonly expiresAt: number;
+  /**
+   * When an operator paused the application (epoch ms), absent when it is not paused. While a
+   * pause lasts the store keeps every deadline at `PAUSED_DEADLINE`, so the app counts as OK,
+   * is never listed as late and never expires, and heartbeats do not end it.
+   */
+  readonly pausedAt?: number;
+  /**
+   * When the pause ends (epoch ms): the `until` it was given, or when it was resumed. Absent
+   * while paused until resumed. After the end, lateness counts from `max(lastSeen, pausedUntil)`
+   * until the next heartbeat clears both fields.
+   */
+  readonly pausedUntil?: number;
 }

@@ -33,6 +33,11 @@ export interface HeartbeatStateCounts {
   readonly OK: number;
   readonly WARNING: number;
   readonly CRITICAL: number;
+  /**
+   * Records held by a pause (counted in `OK` too; a pause whose end has come counts until the
+   * sweep ends it). Stores without pauses (no {@link HeartbeatStore.pause}) leave it out.
+   */
+  readonly paused?: number;
 }
 
 /** One page of records in registration order. @publicApi */
@@ -150,6 +155,41 @@ export interface HeartbeatStore {
     now: number,
     limit: number,
   ): Promise<HeartbeatStoreStateChange[]>;
+  /**
+   * Optional (with {@link endPause} and {@link duePauses}): pauses a record, so that an operator's
+   * maintenance is never reported as lateness. Sets `pausedAt` and `pausedUntil` (absent: until
+   * ended) and every deadline to `PAUSED_DEADLINE`, which makes the record OK for every read,
+   * last in {@link mostOverdue} and never expired, with no read knowing about pauses. Pausing a
+   * paused record replaces its pause. Resolves the stored record, `undefined` when unknown.
+   *
+   * While a record is so held, {@link upsert} keeps it held (a heartbeat does not end a pause):
+   * it updates `lastSeen` and `delayMs` and keeps the pause and its deadlines, unless the pause
+   * has an end at or before the heartbeat's `lastSeen`, in which case the heartbeat clears the
+   * pause and writes its own deadlines. Any heartbeat on a record whose pause has ended clears
+   * `pausedAt` and `pausedUntil`.
+   */
+  pause?(
+    appId: string,
+    pausedAt: number,
+    pausedUntil: number | undefined,
+  ): Promise<HeartbeatRecord | undefined>;
+  /**
+   * Ends the pause begun at `pausedAt` (a compare-and-set: nothing happens when the record is no
+   * longer held by that pause, because a heartbeat, another pause or another replica got there
+   * first): sets `pausedUntil` to `endedAt` and writes the given deadlines. Resolves the stored
+   * record, or `undefined` when nothing was changed.
+   */
+  endPause?(
+    appId: string,
+    pausedAt: number,
+    endedAt: number,
+    deadlines: Pick<HeartbeatRecord, 'warnAt' | 'critAt' | 'expiresAt'>,
+  ): Promise<HeartbeatRecord | undefined>;
+  /**
+   * Up to `limit` records still held by a pause whose `pausedUntil` is at or before `now`, the
+   * earliest end first, for the sweep to end them. Work proportional to what it returns.
+   */
+  duePauses?(now: number, limit: number): Promise<HeartbeatRecord[]>;
   /**
    * Resolves when the store could record a heartbeat now, rejects (like any method) when it
    * cannot, and changes nothing either way. While writes are refused the registry asks this on

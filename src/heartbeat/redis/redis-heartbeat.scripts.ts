@@ -19,16 +19,20 @@ export const REDIS_KEY_NAMES = [
   'warn',
   'crit',
   'marks',
+  'pauses',
 ] as const;
 
 // Key layout, all under the store's prefix and one hash tag (one cluster slot):
 //   KEYS[1] apps       hash    appId -> "lastSeen,delayMs,registeredAt,warnAt,critAt,expiresAt"
+//                              then ",pausedAt" and ",pausedUntil" for a paused record
 //   KEYS[2] deadlines  zset    appId scored by expiresAt (what the expiry task pops)
 //   KEYS[3] order      zset    appId scored by a registration sequence number (pages, /list)
 //   KEYS[4] seq        string  the registration sequence counter
 //   KEYS[5] warn       zset    appId scored by warnAt (counts per state, most overdue)
 //   KEYS[6] crit       zset    appId scored by critAt (counts per state, most overdue)
 //   KEYS[7] marks      hash    'warn' / 'crit' -> up to where threshold crossings were claimed
+//   KEYS[8] pauses     zset    appId scored by pausedUntil (+inf: until resumed), for records a
+//                              pause holds (their deadlines are all PAUSED_DEADLINE meanwhile)
 // Every script touches them in one atomic step, so replicas never see half an update, and every
 // script's work is bounded by its arguments (no script walks the registry).
 
@@ -42,18 +46,22 @@ end
 
 /**
  * ARGV: count, then per record: appId, lastSeen, delayMs, registeredAt, warnAt, critAt,
- * expiresAt, maxApps. Upserts the records in order (the heartbeats that arrived together) and
- * returns, per record, {'full', '', '', ''} or {status, registeredAt, droppedPacked or '',
- * recovered or ''} (the stored record is the one given, with that registeredAt): `recovered` is
- * the late state whose crossing was already claimed (marks) when this heartbeat ended it.
+ * expiresAt, maxApps; then PAUSED_DEADLINE. Upserts the records in order (the heartbeats that
+ * arrived together) and returns, per record, {'full', '', '', '', ''} or {status, registeredAt,
+ * droppedPacked or '', recovered or '', heldPacked or ''} (the stored record is the one given,
+ * with that registeredAt, unless a pause holds it: then it is heldPacked, the heartbeat noted
+ * and the pause's deadlines kept): `recovered` is the late state whose crossing was already
+ * claimed (marks) when this heartbeat ended it.
  * @internal
  */
-export const UPSERT_SCRIPT = script(`
+export const UPSERT_SCRIPT = script(`${PARSE}
 local out = {}
+local count = tonumber(ARGV[1])
+local paused = tonumber(ARGV[2 + count * 8])
 local marks = redis.call('HMGET', KEYS[7], 'warn', 'crit')
 local markWarn = tonumber(marks[1] or '')
 local markCrit = tonumber(marks[2] or '')
-for r = 0, tonumber(ARGV[1]) - 1 do
+for r = 0, count - 1 do
   local base = 1 + r * 8
   local id, lastSeen, delayMs, registeredAt = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
   local warnAt, critAt, expiresAt, maxApps = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8]
@@ -61,17 +69,28 @@ for r = 0, tonumber(ARGV[1]) - 1 do
   local status = 'updated'
   local dropped = ''
   local recovered = ''
+  local held = ''
   local full = false
   if current then
-    local _, _, oldRegisteredAt, oldWarn, oldCrit, oldExpires =
-      string.match(current, '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$')
+    local old = parse(current)
+    local oldRegisteredAt, oldWarn, oldCrit, oldExpires = old[3], old[4], old[5], old[6]
     if tonumber(oldExpires) <= tonumber(lastSeen) then
       -- already past its drop deadline: replaced as a new registration, listed last
       status = 'created'
       dropped = current
       redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), id)
+      if old[7] then redis.call('ZREM', KEYS[8], id) end
     else
       registeredAt = oldRegisteredAt
+      if old[7] then
+        if tonumber(oldExpires) >= paused and (old[8] == nil or tonumber(old[8]) > tonumber(lastSeen)) then
+          -- a pause holds it: the heartbeat is noted, the pause and its deadlines stay
+          held = lastSeen .. ',' .. delayMs .. ',' .. registeredAt .. ',' .. oldWarn .. ',' .. oldCrit .. ',' .. oldExpires .. ',' .. old[7]
+          if old[8] then held = held .. ',' .. old[8] end
+        else
+          redis.call('ZREM', KEYS[8], id)
+        end
+      end
       if markCrit and tonumber(oldCrit) <= markCrit then
         recovered = 'CRITICAL'
       elseif markWarn and tonumber(oldWarn) <= markWarn then
@@ -89,6 +108,14 @@ for r = 0, tonumber(ARGV[1]) - 1 do
     out[#out + 1] = ''
     out[#out + 1] = ''
     out[#out + 1] = ''
+    out[#out + 1] = ''
+  elseif held ~= '' then
+    redis.call('HSET', KEYS[1], id, held)
+    out[#out + 1] = status
+    out[#out + 1] = registeredAt
+    out[#out + 1] = ''
+    out[#out + 1] = ''
+    out[#out + 1] = held
   else
     local packed = lastSeen .. ',' .. delayMs .. ',' .. registeredAt .. ',' .. warnAt .. ',' .. critAt .. ',' .. expiresAt
     redis.call('HSET', KEYS[1], id, packed)
@@ -99,6 +126,7 @@ for r = 0, tonumber(ARGV[1]) - 1 do
     out[#out + 1] = registeredAt
     out[#out + 1] = dropped
     out[#out + 1] = recovered
+    out[#out + 1] = ''
   end
 end
 return out
@@ -123,6 +151,7 @@ local function removeIds(ids)
     redis.call('ZREM', KEYS[3], unpack(ids, i, last))
     redis.call('ZREM', KEYS[5], unpack(ids, i, last))
     redis.call('ZREM', KEYS[6], unpack(ids, i, last))
+    redis.call('ZREM', KEYS[8], unpack(ids, i, last))
     removed = removed + redis.call('HDEL', KEYS[1], unpack(ids, i, last))
   end
   return removed
@@ -212,8 +241,8 @@ return out
 `);
 
 /**
- * ARGV: now. {records, expired, warned, critical}: record count and how many have passed each
- * deadline. O(log n), one atomic snapshot.
+ * ARGV: now. {records, expired, warned, critical, paused}: record count, how many have passed
+ * each deadline, and how many a pause holds. O(log n), one atomic snapshot.
  * @internal
  */
 export const COUNTS_SCRIPT = script(`
@@ -221,8 +250,74 @@ return {
   redis.call('HLEN', KEYS[1]),
   redis.call('ZCOUNT', KEYS[2], '-inf', ARGV[1]),
   redis.call('ZCOUNT', KEYS[5], '-inf', ARGV[1]),
-  redis.call('ZCOUNT', KEYS[6], '-inf', ARGV[1])
+  redis.call('ZCOUNT', KEYS[6], '-inf', ARGV[1]),
+  redis.call('ZCARD', KEYS[8])
 }
+`);
+
+/**
+ * ARGV: appId, pausedAt, pausedUntil ('' for until resumed), PAUSED_DEADLINE. Pauses a record:
+ * every deadline to PAUSED_DEADLINE in every index, the pause in the record and in the pauses
+ * index. Returns the stored packed record, or false when the ID is unknown.
+ * @internal
+ */
+export const PAUSE_SCRIPT = script(`${PARSE}
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return false end
+local f = parse(current)
+local p = ARGV[4]
+local packed = f[1] .. ',' .. f[2] .. ',' .. f[3] .. ',' .. p .. ',' .. p .. ',' .. p .. ',' .. ARGV[2]
+local score = '+inf'
+if ARGV[3] ~= '' then
+  packed = packed .. ',' .. ARGV[3]
+  score = ARGV[3]
+end
+redis.call('HSET', KEYS[1], ARGV[1], packed)
+redis.call('ZADD', KEYS[2], p, ARGV[1])
+redis.call('ZADD', KEYS[5], p, ARGV[1])
+redis.call('ZADD', KEYS[6], p, ARGV[1])
+redis.call('ZADD', KEYS[8], score, ARGV[1])
+return packed
+`);
+
+/**
+ * ARGV: appId, pausedAt, endedAt, warnAt, critAt, expiresAt, PAUSED_DEADLINE. Ends the pause
+ * begun at pausedAt, if it still holds the record (compare and set): pausedUntil becomes endedAt
+ * and the deadlines are written to the record and its indexes. Returns the stored packed record,
+ * or false when nothing changed.
+ * @internal
+ */
+export const END_PAUSE_SCRIPT = script(`${PARSE}
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return false end
+local f = parse(current)
+if f[7] ~= ARGV[2] or tonumber(f[6]) < tonumber(ARGV[7]) then return false end
+local packed = f[1] .. ',' .. f[2] .. ',' .. f[3] .. ',' .. ARGV[4] .. ',' .. ARGV[5] .. ',' .. ARGV[6] .. ',' .. f[7] .. ',' .. ARGV[3]
+redis.call('HSET', KEYS[1], ARGV[1], packed)
+redis.call('ZADD', KEYS[2], ARGV[6], ARGV[1])
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[1])
+redis.call('ZADD', KEYS[6], ARGV[5], ARGV[1])
+redis.call('ZREM', KEYS[8], ARGV[1])
+return packed
+`);
+
+/**
+ * ARGV: now, limit. Up to `limit` records held by a pause whose end is at or before now, the
+ * earliest first: {appId, packed, ...}. O(log n + limit).
+ * @internal
+ */
+export const DUE_PAUSES_SCRIPT = script(`${BULK}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+if #ids == 0 then return {} end
+local packed = hmget(ids)
+local out = {}
+for i, id in ipairs(ids) do
+  if packed[i] then
+    out[#out + 1] = id
+    out[#out + 1] = packed[i]
+  end
+end
+return out
 `);
 
 /**

@@ -71,6 +71,7 @@ describeWithRedis('RedisHeartbeatStore', () => {
         10,
       );
       await store.takeStateChanges(0, 5, 10);
+      await store.pause('a', 2, undefined);
       expect((await client.keys(`${keyPrefix}*`)).sort()).toEqual(
         redisKeys(keyPrefix).sort(),
       );

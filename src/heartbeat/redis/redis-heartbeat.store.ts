@@ -7,6 +7,7 @@ import {
 } from 'ioredis';
 import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
+import { PAUSED_DEADLINE } from '../core/status.js';
 import {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
@@ -22,9 +23,12 @@ import type {
 } from '../interfaces/heartbeat-store.interface.js';
 import {
   COUNTS_SCRIPT,
+  DUE_PAUSES_SCRIPT,
+  END_PAUSE_SCRIPT,
   MOST_OVERDUE_SCRIPT,
   PAGE_IDS_SCRIPT,
   PAGE_SCRIPT,
+  PAUSE_SCRIPT,
   REDIS_KEY_NAMES,
   REMOVE_EXPIRED_SCRIPT,
   REMOVE_SCRIPT,
@@ -203,13 +207,14 @@ export class RedisHeartbeatStore implements HeartbeatStore {
         String(maxApps),
       );
     }
+    args.push(PAUSED);
     let results: HeartbeatUpsertResult[];
     try {
       const reply = await this.eval(UPSERT_SCRIPT, 'write', args);
-      if (!Array.isArray(reply) || reply.length !== batch.length * 4)
+      if (!Array.isArray(reply) || reply.length !== batch.length * 5)
         throw badReply('upsert', reply);
       results = batch.map(({ record }, i) =>
-        upsertResult(record, reply.slice(i * 4, i * 4 + 4)),
+        upsertResult(record, reply.slice(i * 5, i * 5 + 5)),
       );
     } catch (error) {
       for (const { reject } of batch) reject(error);
@@ -288,12 +293,13 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     const reply = await this.eval(COUNTS_SCRIPT, 'read', [String(now)]);
     if (
       !Array.isArray(reply) ||
-      reply.length !== 4 ||
+      reply.length !== 5 ||
       reply.some((n) => typeof n !== 'number')
     ) {
       throw badReply('counts', reply);
     }
-    const [records, expired, warned, critical] = reply as number[] as [
+    const [records, expired, warned, critical, paused] = reply as number[] as [
+      number,
       number,
       number,
       number,
@@ -304,6 +310,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
       OK: records - warned,
       WARNING: warned - critical,
       CRITICAL: critical - expired,
+      paused,
     };
   }
 
@@ -414,6 +421,48 @@ export class RedisHeartbeatStore implements HeartbeatStore {
 
   count(): Promise<number> {
     return this.command('read', () => this.client.hlen(this.keys[0]!));
+  }
+
+  async pause(
+    appId: string,
+    pausedAt: number,
+    pausedUntil: number | undefined,
+  ): Promise<HeartbeatRecord | undefined> {
+    const reply = await this.eval(PAUSE_SCRIPT, 'write', [
+      appId,
+      String(pausedAt),
+      pausedUntil === undefined ? '' : String(pausedUntil),
+      PAUSED,
+    ]);
+    return storedRecord('pause', appId, reply);
+  }
+
+  async endPause(
+    appId: string,
+    pausedAt: number,
+    endedAt: number,
+    deadlines: Pick<HeartbeatRecord, 'warnAt' | 'critAt' | 'expiresAt'>,
+  ): Promise<HeartbeatRecord | undefined> {
+    const reply = await this.eval(END_PAUSE_SCRIPT, 'write', [
+      appId,
+      String(pausedAt),
+      String(endedAt),
+      String(deadlines.warnAt),
+      String(deadlines.critAt),
+      String(deadlines.expiresAt),
+      PAUSED,
+    ]);
+    return storedRecord('endPause', appId, reply);
+  }
+
+  async duePauses(now: number, limit: number): Promise<HeartbeatRecord[]> {
+    return unpackPairs(
+      'duePauses',
+      await this.eval(DUE_PAUSES_SCRIPT, 'read', [
+        String(now),
+        String(Math.min(limit, SCRIPT_BATCH)),
+      ]),
+    );
   }
 
   /**
@@ -553,7 +602,7 @@ function upsertResult(
   given: HeartbeatRecord,
   reply: unknown[],
 ): HeartbeatUpsertResult {
-  const [status, registeredAt, dropped, recovered] = reply;
+  const [status, registeredAt, dropped, recovered, held] = reply;
   if (status === 'full') return { status };
   const registered = Number(registeredAt);
   if (
@@ -561,14 +610,17 @@ function upsertResult(
     typeof registeredAt !== 'string' ||
     !Number.isFinite(registered) ||
     typeof dropped !== 'string' ||
+    typeof held !== 'string' ||
     (recovered !== '' && recovered !== 'WARNING' && recovered !== 'CRITICAL')
   ) {
     throw badReply('upsert', reply);
   }
   const record =
-    registered === given.registeredAt
-      ? given
-      : { ...given, registeredAt: registered };
+    held !== ''
+      ? unpack(given.appId, held)
+      : registered === given.registeredAt
+        ? given
+        : { ...given, registeredAt: registered };
   return {
     status,
     record,
@@ -665,14 +717,33 @@ function badReply(operation: string, reply: unknown): Error {
   );
 }
 
+/** `PAUSED_DEADLINE` as the scripts receive it. */
+const PAUSED = String(PAUSED_DEADLINE);
+
+/** A script's stored packed record, `false` (nil) for none. */
+function storedRecord(
+  operation: string,
+  appId: string,
+  reply: unknown,
+): HeartbeatRecord | undefined {
+  if (reply === null) return undefined;
+  if (typeof reply !== 'string') throw badReply(operation, reply);
+  return unpack(appId, reply);
+}
+
+/** "lastSeen,delayMs,registeredAt,warnAt,critAt,expiresAt[,pausedAt[,pausedUntil]]" */
 function unpack(appId: string, packed: string): HeartbeatRecord {
   const fields = packed.split(',').map(Number);
-  if (fields.length !== 6 || fields.some((n) => !Number.isFinite(n))) {
+  if (
+    fields.length < 6 ||
+    fields.length > 8 ||
+    fields.some((n) => !Number.isFinite(n))
+  ) {
     throw badReply('record', packed);
   }
   const [lastSeen, delayMs, registeredAt, warnAt, critAt, expiresAt] =
     fields as [number, number, number, number, number, number];
-  return {
+  const record: HeartbeatRecord = {
     appId,
     lastSeen,
     delayMs,
@@ -681,6 +752,11 @@ function unpack(appId: string, packed: string): HeartbeatRecord {
     critAt,
     expiresAt,
   };
+  const [pausedAt, pausedUntil] = [fields[6], fields[7]];
+  if (pausedAt === undefined) return record;
+  return pausedUntil === undefined
+    ? { ...record, pausedAt }
+    : { ...record, pausedAt, pausedUntil };
 }
 
 function unpackPairs(operation: string, reply: unknown): HeartbeatRecord[] {

@@ -1,5 +1,6 @@
 import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatMessages } from '../core/messages.js';
+import { PAUSED_DEADLINE } from '../core/status.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type {
   HeartbeatStateCounts,
@@ -59,6 +60,12 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   /** Ordered by expiresAt; it also holds the expiresAt column. */
   private readonly deadlines: SlotHeap;
   private readonly index: CompactIdIndex;
+  /**
+   * Pauses by slot, for the few records an operator paused: a map beside the columns, so
+   * records that are never paused cost nothing for it. An entry stays after its pause ended,
+   * until a heartbeat clears it (lateness counts from its end until then).
+   */
+  private readonly pauses = new Map<number, Pause>();
 
   constructor(options: InMemoryHeartbeatStoreOptions = {}) {
     const capacity = Math.min(
@@ -88,6 +95,11 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
         this.warnAt[to] = this.warnAt[from]!;
         this.critAt[to] = this.critAt[from]!;
         this.deadlines.move(from, to);
+        const pause = this.pauses.get(from);
+        if (pause) {
+          this.pauses.delete(from);
+          this.pauses.set(to, pause);
+        }
       },
     );
   }
@@ -98,6 +110,14 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   ): Promise<HeartbeatUpsertResult> {
     const slot = this.index.slotOf(record.appId);
     if (slot !== -1 && this.deadlines.deadlineOf(slot) > record.lastSeen) {
+      const pause = this.pauses.get(slot);
+      if (pause && this.holds(slot, pause, record.lastSeen)) {
+        // A heartbeat does not end a pause: it is noted, the pause's deadlines stay.
+        this.lastSeen[slot] = record.lastSeen;
+        this.delayMs[slot] = record.delayMs;
+        return Promise.resolve({ status: 'updated', record: this.read(slot) });
+      }
+      if (pause) this.pauses.delete(slot);
       this.write(slot, record);
       this.deadlines.update(slot, record.expiresAt);
       return Promise.resolve({ status: 'updated', record: this.read(slot) });
@@ -106,8 +126,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     if (slot !== -1) {
       // Past its drop deadline: a new registration, which restarts its age and is listed last.
       dropped = this.read(slot);
-      this.deadlines.remove(slot);
-      this.index.delete(slot);
+      this.forget(slot);
     } else if (this.index.size >= maxApps) {
       return Promise.resolve({ status: 'full' });
     }
@@ -192,11 +211,16 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
       if (critAt[slot]! <= now) critical++;
       else warning++;
     }
+    let paused = 0;
+    for (const slot of this.pauses.keys()) {
+      if (deadlines.deadlineOf(slot) >= PAUSED_DEADLINE) paused++;
+    }
     return Promise.resolve({
       total,
       OK: total - warning - critical,
       WARNING: warning,
       CRITICAL: critical,
+      paused,
     });
   }
 
@@ -225,8 +249,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   remove(appId: string): Promise<boolean> {
     const slot = this.index.slotOf(appId);
     if (slot === -1) return Promise.resolve(false);
-    this.deadlines.remove(slot);
-    this.index.delete(slot);
+    this.forget(slot);
     return Promise.resolve(true);
   }
 
@@ -240,8 +263,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
       slot = this.deadlines.peek()
     ) {
       removed.push(this.read(slot));
-      this.deadlines.remove(slot);
-      this.index.delete(slot);
+      this.forget(slot);
     }
     return Promise.resolve(removed);
   }
@@ -250,7 +272,63 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     return Promise.resolve(this.index.size);
   }
 
+  pause(
+    appId: string,
+    pausedAt: number,
+    pausedUntil: number | undefined,
+  ): Promise<HeartbeatRecord | undefined> {
+    const slot = this.index.slotOf(appId);
+    if (slot === -1) return Promise.resolve(undefined);
+    this.pauses.set(slot, { pausedAt, pausedUntil });
+    this.warnAt[slot] = PAUSED_DEADLINE;
+    this.critAt[slot] = PAUSED_DEADLINE;
+    this.deadlines.update(slot, PAUSED_DEADLINE);
+    return Promise.resolve(this.read(slot));
+  }
+
+  endPause(
+    appId: string,
+    pausedAt: number,
+    endedAt: number,
+    deadlines: Pick<HeartbeatRecord, 'warnAt' | 'critAt' | 'expiresAt'>,
+  ): Promise<HeartbeatRecord | undefined> {
+    const slot = this.index.slotOf(appId);
+    const pause = slot === -1 ? undefined : this.pauses.get(slot);
+    if (
+      !pause ||
+      pause.pausedAt !== pausedAt ||
+      this.deadlines.deadlineOf(slot) < PAUSED_DEADLINE
+    ) {
+      return Promise.resolve(undefined);
+    }
+    pause.pausedUntil = endedAt;
+    this.warnAt[slot] = deadlines.warnAt;
+    this.critAt[slot] = deadlines.critAt;
+    this.deadlines.update(slot, deadlines.expiresAt);
+    return Promise.resolve(this.read(slot));
+  }
+
+  duePauses(now: number, limit: number): Promise<HeartbeatRecord[]> {
+    // Paused records are few (an operator paused each one): a pass over them is cheap.
+    const due: Array<[until: number, slot: number]> = [];
+    for (const [slot, pause] of this.pauses) {
+      const until = pause.pausedUntil;
+      if (
+        until !== undefined &&
+        until <= now &&
+        this.deadlines.deadlineOf(slot) >= PAUSED_DEADLINE
+      ) {
+        due.push([until, slot]);
+      }
+    }
+    due.sort((a, b) => a[0] - b[0]);
+    return Promise.resolve(
+      due.slice(0, limit).map(([, slot]) => this.read(slot)),
+    );
+  }
+
   close(): Promise<void> {
+    this.pauses.clear();
     this.index.clear();
     this.deadlines.clear();
     return Promise.resolve();
@@ -265,6 +343,21 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     );
   }
 
+  /** Whether `pause` still holds the record in `slot` at `at` (not ended, or ending later). */
+  private holds(slot: number, pause: Pause, at: number): boolean {
+    return (
+      this.deadlines.deadlineOf(slot) >= PAUSED_DEADLINE &&
+      (pause.pausedUntil === undefined || pause.pausedUntil > at)
+    );
+  }
+
+  /** Removes the record in `slot`, with its pause. */
+  private forget(slot: number): void {
+    this.deadlines.remove(slot);
+    this.pauses.delete(slot);
+    this.index.delete(slot);
+  }
+
   private write(slot: number, record: HeartbeatRecord): void {
     this.lastSeen[slot] = record.lastSeen;
     this.delayMs[slot] = record.delayMs;
@@ -273,7 +366,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   }
 
   private read(slot: number): HeartbeatRecord {
-    return {
+    const record: HeartbeatRecord = {
       appId: this.index.idOf(slot),
       lastSeen: this.lastSeen[slot]!,
       delayMs: this.delayMs[slot]!,
@@ -282,7 +375,18 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
       critAt: this.critAt[slot]!,
       expiresAt: this.deadlines.deadlineOf(slot),
     };
+    const pause = this.pauses.get(slot);
+    if (!pause) return record;
+    return pause.pausedUntil === undefined
+      ? { ...record, pausedAt: pause.pausedAt }
+      : { ...record, pausedAt: pause.pausedAt, pausedUntil: pause.pausedUntil };
   }
+}
+
+/** A record's pause: when it began, and when it ends (`undefined`: when resumed). */
+interface Pause {
+  readonly pausedAt: number;
+  pausedUntil: number | undefined;
 }
 
 /** A page cursor of this store: the registration sequence number to resume at. */

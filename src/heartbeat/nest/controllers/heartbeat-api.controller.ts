@@ -1,13 +1,17 @@
 import {
+  Body,
   Controller,
   Delete,
   Get,
+  HttpCode,
   HttpException,
   NotFoundException,
   Param,
+  Post,
   Query,
   UseGuards,
 } from '@nestjs/common';
+import { toAppView, type HeartbeatAppView } from '../../core/app-view.js';
 import {
   errorResponse,
   HeartbeatError,
@@ -22,24 +26,7 @@ import {
   RequireHeartbeatAccess,
 } from '../heartbeat-access.guard.js';
 
-/**
- * One application as the JSON API shows it. Times are ISO 8601.
- * @publicApi
- */
-export interface HeartbeatAppView {
-  readonly id: string;
-  readonly state: HeartbeatState;
-  /** The overdue ratio `(now - lastSeen) / delayMs`. */
-  readonly od: number;
-  /** The TIMEOUT the client last sent, in milliseconds. */
-  readonly timeoutMs: number;
-  /** `T = TIMEOUT + tolerance`. */
-  readonly delayMs: number;
-  readonly lastSeen: string;
-  readonly registeredAt: string;
-  /** When the record will be dropped unless a heartbeat arrives. */
-  readonly dropsAt: string;
-}
+export type { HeartbeatAppView } from '../../core/app-view.js';
 
 /**
  * A page of `GET apps`: at most `limit` apps in registration order, and the cursor of the next
@@ -76,9 +63,24 @@ export interface HeartbeatRemovedView {
 }
 
 /**
+ * The body of `POST apps/:id/pause` (JSON; or `?until=` in the query). Without `until` the pause
+ * lasts until `POST apps/:id/resume`.
+ * @publicApi
+ */
+export interface HeartbeatPauseBody {
+  /** When the pause ends by itself: ISO 8601 with a time zone, or epoch milliseconds. */
+  readonly until?: string | number | null;
+}
+
+/** ISO 8601 date and time with seconds optional and a zone (`Z` or `+01:00`). */
+const ISO_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
+/**
  * A JSON view of the registry for tools that prefer it to Nagios text: `GET apps` (paged:
  * `limit`, `cursor`, `state`, `idContains`) and `GET apps/:id` (a read token under the `auth`
- * option), and the admin operations on an app, `DELETE apps/:id` (an admin token). Mounted with
+ * option), and the admin operations on an app (an admin token): `POST apps/:id/pause` (optional
+ * `until`), `POST apps/:id/resume` and `DELETE apps/:id`. Mounted with
  * the `api` extra. Unlike the protocol routes it answers in the host's JSON conventions
  * (interceptors and exception filters apply). A page never reads more than `maxPageScan`
  * records, so no request grows with the registry.
@@ -128,17 +130,36 @@ export class HeartbeatApiController {
     return { id, removed: true };
   }
 
+  /**
+   * Pauses an app for maintenance (`OK - paused application [ID]` meanwhile, never late or
+   * dropped, heartbeats do not end it) until `until`, or until resumed; 404 when not known.
+   */
+  @Post(':id/pause')
+  @HttpCode(200)
+  @RequireHeartbeatAccess('admin')
+  async pause(
+    @Param('id') id: string,
+    @Body() body: HeartbeatPauseBody | undefined,
+    @Query('until') untilQuery: unknown,
+  ): Promise<HeartbeatAppView> {
+    const until = pauseEnd(body?.until ?? single('until', untilQuery));
+    const status = await this.guard(() => this.registry.pause(id, until));
+    if (!status) throw new NotFoundException(formatUnknownAppLine(id));
+    return this.view(status);
+  }
+
+  /** Ends an app's pause now: its lateness counts from this moment. 404 when not known. */
+  @Post(':id/resume')
+  @HttpCode(200)
+  @RequireHeartbeatAccess('admin')
+  async resume(@Param('id') id: string): Promise<HeartbeatAppView> {
+    const status = await this.guard(() => this.registry.resume(id));
+    if (!status) throw new NotFoundException(formatUnknownAppLine(id));
+    return this.view(status);
+  }
+
   private view(status: HeartbeatAppStatus): HeartbeatAppView {
-    return {
-      id: status.appId,
-      state: status.state,
-      od: status.od,
-      timeoutMs: status.delayMs - this.registry.options.toleranceMs,
-      delayMs: status.delayMs,
-      lastSeen: new Date(status.lastSeen).toISOString(),
-      registeredAt: new Date(status.registeredAt).toISOString(),
-      dropsAt: new Date(status.expiresAt).toISOString(),
-    };
+    return toAppView(status, this.registry.options.toleranceMs);
   }
 
   private limitOf(raw: string | undefined): number | undefined {
@@ -171,6 +192,23 @@ function single(name: string, value: unknown): string | undefined {
   throw new HeartbeatError(
     'invalid',
     HeartbeatMessages.repeatedParameter(name),
+  );
+}
+
+/** `until` as given: an ISO 8601 time or epoch milliseconds; `undefined` for none. */
+function pauseEnd(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw === 'number' && Number.isSafeInteger(raw)) return raw;
+  if (typeof raw === 'string') {
+    if (/^[0-9]{1,16}$/.test(raw)) return Number(raw);
+    const time = ISO_DATE_TIME.test(raw) ? Date.parse(raw) : Number.NaN;
+    if (Number.isFinite(time)) return time;
+  }
+  throw new HttpException(
+    HeartbeatMessages.invalidPauseEnd(
+      typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw),
+    ),
+    400,
   );
 }
 
