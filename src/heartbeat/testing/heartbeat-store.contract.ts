@@ -23,13 +23,13 @@ export interface HeartbeatStoreContractMatchers {
   toBeUndefined(): void;
   toBeDefined(): void;
   toBeLessThanOrEqual(expected: number): void;
-  readonly not: HeartbeatStoreContractMatchers;
 }
 
 /** `expect` as the contract calls it. */
 export type HeartbeatStoreContractExpect = (
   actual: unknown,
 ) => HeartbeatStoreContractMatchers & {
+  readonly not: HeartbeatStoreContractMatchers;
   readonly rejects: { toMatchObject(expected: object): Promise<void> };
 };
 
