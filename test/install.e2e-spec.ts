@@ -19,6 +19,7 @@ import {
   type RunResult,
 } from './support/pack.js';
 import { childEnv } from './support/child-env.js';
+import { runHeartbeatStoreContract } from '../src/heartbeat/testing/index.js';
 
 /**
  * The package as users install it: `npm pack`ed once, then installed from the tarball, with the
@@ -26,8 +27,9 @@ import { childEnv } from './support/child-env.js';
  * - a bare Express 5 app with `--omit=peer`: none of Nest's shared packages land, and the
  *   middleware serves;
  * - `test/fixtures/nest-host-app`, a fresh `nest new` app (ESM, nodenext, strict, Vitest) whose
- *   module and clock test are the README's code blocks: one copy of Nest and rxjs, it typechecks,
- *   and its tests pass on Express and on Fastify, the Fastify run without loading Express.
+ *   module, clock test and store contract test are the README's code blocks: one copy of Nest and
+ *   rxjs, it typechecks, its tests pass on Express and on Fastify, the Fastify run without loading
+ *   Express, and the store contract from `nestjs-heartbeat/testing` passes on the in-memory store.
  * The fixture leaves out the starter's build and lint tools (@nestjs/cli, schematics, oxlint,
  * prettier), which the checks here do not use, to keep the install short.
  */
@@ -169,6 +171,35 @@ async function vitestRun(
   return { ...result, report };
 }
 
+/**
+ * The full names of the store contract's cases for a store without `takeStateChanges`, as Vitest
+ * reports them inside `describe(suite)`: the contract run with a runner that only records names.
+ */
+function contractCaseNames(suite: string): string[] {
+  const names: string[] = [];
+  const path = [suite];
+  const notRun = () => {
+    throw new Error('the contract only declares its cases here');
+  };
+  runHeartbeatStoreContract(
+    { create: notRun },
+    {
+      describe: (name, body) => {
+        path.push(name);
+        body();
+        path.pop();
+      },
+      it: (name) => {
+        names.push([...path, name].join(' '));
+      },
+      beforeEach: () => undefined,
+      afterEach: () => undefined,
+      expect: notRun,
+    },
+  );
+  return names;
+}
+
 type VitestReport = Awaited<ReturnType<typeof vitestRun>>['report'];
 
 /** Each failed test with its messages, so a failure inside the fixture reads here. */
@@ -191,10 +222,12 @@ const passed = (report: VitestReport) =>
 describe('the README and the Nest host fixture', () => {
   const sections = readmeSections();
 
-  it("the fixture's module and clock test are the README's code blocks, verbatim", () => {
+  it("the fixture's module, clock test and store test are the README's code blocks, verbatim", () => {
     const [embed] = sections.get('Embed it in your Nest application') ?? [];
     const [clockTest] =
       sections.get('Test your app with a controllable clock') ?? [];
+    const [vitestStoreTest, jestStoreTest] =
+      sections.get('Test a store of your own') ?? [];
     expect(
       readFileSync(join(HOST_FIXTURE, 'src', 'app.module.ts'), 'utf8'),
     ).toBe(embed);
@@ -204,6 +237,16 @@ describe('the README and the Nest host fixture', () => {
         'utf8',
       ),
     ).toBe(clockTest);
+    expect(
+      readFileSync(
+        join(HOST_FIXTURE, 'test', 'heartbeat-store.e2e-spec.ts'),
+        'utf8',
+      ),
+    ).toBe(vitestStoreTest);
+    // The Jest example is the same file with Jest's functions.
+    expect(jestStoreTest).toBe(
+      vitestStoreTest!.replace("from 'vitest'", "from '@jest/globals'"),
+    );
   });
 
   it("the fixture depends on what the README's Install section installs", () => {
@@ -417,17 +460,22 @@ describe.concurrent('installing the packed package', () => {
       `Nest host app: vitest ran ${report.numTotalTests} tests in ${Math.round(ms)} ms`,
     );
     expect(failures(report)).toEqual([]);
-    expect(passed(report)).toEqual([
-      'app.e2e-spec.ts > heartbeat on express (e2e) answers bad input with one ERROR line',
-      'app.e2e-spec.ts > heartbeat on express (e2e) keeps the registry in the store the test installed',
-      'app.e2e-spec.ts > heartbeat on express (e2e) registers with hb_init and answers T',
-      'app.e2e-spec.ts > heartbeat on express (e2e) reports a worker that stopped pinging, on the clock the test moves',
-      'app.e2e-spec.ts > heartbeat on fastify (e2e) answers bad input with one ERROR line',
-      'app.e2e-spec.ts > heartbeat on fastify (e2e) keeps the registry in the store the test installed',
-      'app.e2e-spec.ts > heartbeat on fastify (e2e) registers with hb_init and answers T',
-      'app.e2e-spec.ts > heartbeat on fastify (e2e) reports a worker that stopped pinging, on the clock the test moves',
-      'heartbeat-clock.e2e-spec.ts > goes CRITICAL when the worker stops pinging',
-    ]);
+    expect(passed(report)).toEqual(
+      [
+        'app.e2e-spec.ts > heartbeat on express (e2e) answers bad input with one ERROR line',
+        'app.e2e-spec.ts > heartbeat on express (e2e) keeps the registry in the store the test installed',
+        'app.e2e-spec.ts > heartbeat on express (e2e) registers with hb_init and answers T',
+        'app.e2e-spec.ts > heartbeat on express (e2e) reports a worker that stopped pinging, on the clock the test moves',
+        'app.e2e-spec.ts > heartbeat on fastify (e2e) answers bad input with one ERROR line',
+        'app.e2e-spec.ts > heartbeat on fastify (e2e) keeps the registry in the store the test installed',
+        'app.e2e-spec.ts > heartbeat on fastify (e2e) registers with hb_init and answers T',
+        'app.e2e-spec.ts > heartbeat on fastify (e2e) reports a worker that stopped pinging, on the clock the test moves',
+        'heartbeat-clock.e2e-spec.ts > goes CRITICAL when the worker stops pinging',
+        ...contractCaseNames('InMemoryHeartbeatStore').map(
+          (name) => `heartbeat-store.e2e-spec.ts > ${name}`,
+        ),
+      ].sort(),
+    );
   }, 300_000);
 
   it('on Fastify, the Nest host loads nothing of @nestjs/platform-express', async ({

@@ -15,7 +15,7 @@ import {
   createHeartbeatApp,
   type HeartbeatTestApp,
 } from './support/create-heartbeat-app.js';
-import { runHeartbeatStoreContract } from './support/heartbeat-store.contract.js';
+import { runHeartbeatStoreContract } from '../src/heartbeat/testing/index.js';
 import { PLATFORMS } from './support/platforms.js';
 import { eventually } from './support/private-redis.js';
 import {
@@ -52,17 +52,20 @@ describeWithRedisCluster('Redis Cluster (3 masters)', () => {
   });
 
   describe('the store contract, on a client the store borrows', () => {
-    runHeartbeatStoreContract({
-      create: () =>
-        ready(
-          new RedisHeartbeatStore({
-            client: shared,
-            keyPrefix: uniquePrefix(),
-          }),
-        ),
-      dispose: (store) => store.close?.(),
-      claimsStateChanges: true,
-    });
+    runHeartbeatStoreContract(
+      {
+        create: () =>
+          ready(
+            new RedisHeartbeatStore({
+              client: shared,
+              keyPrefix: uniquePrefix(),
+            }),
+          ),
+        dispose: (store) => store.close?.(),
+        claimsStateChanges: true,
+      },
+      { describe, it, expect, beforeEach, afterEach },
+    );
   });
 
   it('opens and closes its own cluster client from a list of nodes', async () => {

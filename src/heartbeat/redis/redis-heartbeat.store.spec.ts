@@ -5,7 +5,7 @@ import {
   testRedisClient,
   uniquePrefix,
 } from '../../../test/support/redis.js';
-import { runHeartbeatStoreContract } from '../../../test/support/heartbeat-store.contract.js';
+import { runHeartbeatStoreContract } from '../testing/heartbeat-store.contract.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { RedisHeartbeatStore, redisKeys } from './redis-heartbeat.store.js';
 import { RedisTimeClock } from './redis-time.clock.js';
@@ -13,19 +13,25 @@ import { RedisTimeClock } from './redis-time.clock.js';
 describeWithRedis('RedisHeartbeatStore', () => {
   const prefixes = new WeakMap<object, string>();
 
-  runHeartbeatStoreContract({
-    create: () => {
-      const keyPrefix = uniquePrefix();
-      const store = new RedisHeartbeatStore({ url: TEST_REDIS_URL, keyPrefix });
-      prefixes.set(store, keyPrefix);
-      return waitReady(store);
+  runHeartbeatStoreContract(
+    {
+      create: () => {
+        const keyPrefix = uniquePrefix();
+        const store = new RedisHeartbeatStore({
+          url: TEST_REDIS_URL,
+          keyPrefix,
+        });
+        prefixes.set(store, keyPrefix);
+        return waitReady(store);
+      },
+      dispose: async (store) => {
+        await deleteKeys(prefixes.get(store)!);
+        await store.close?.();
+      },
+      claimsStateChanges: true,
     },
-    dispose: async (store) => {
-      await deleteKeys(prefixes.get(store)!);
-      await store.close?.();
-    },
-    claimsStateChanges: true,
-  });
+    { describe, it, expect, beforeEach, afterEach },
+  );
 
   it('keeps every key in one cluster slot: the prefix tag, or {hb}', () => {
     expect(redisKeys('heartbeat:').slice(0, 2)).toEqual([

@@ -1,11 +1,14 @@
-import { runHeartbeatStoreContract } from '../../../test/support/heartbeat-store.contract.js';
+import { runHeartbeatStoreContract } from '../testing/heartbeat-store.contract.js';
 import { InMemoryHeartbeatStore } from './in-memory-heartbeat.store.js';
 
 describe('InMemoryHeartbeatStore', () => {
-  runHeartbeatStoreContract({
-    create: () => new InMemoryHeartbeatStore(),
-    dispose: (store) => store.close?.(),
-  });
+  runHeartbeatStoreContract(
+    {
+      create: () => new InMemoryHeartbeatStore(),
+      dispose: (store) => store.close?.(),
+    },
+    { describe, it, expect, beforeEach, afterEach },
+  );
 
   it('close() empties it', async () => {
     const store = new InMemoryHeartbeatStore();

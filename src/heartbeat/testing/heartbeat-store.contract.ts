@@ -1,14 +1,48 @@
-import type {
-  HeartbeatRecord,
-  HeartbeatStore,
-} from '../../src/heartbeat/index.js';
+import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
+import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 
 /** How a contract run gets a fresh, empty store and disposes of it. */
-export interface StoreFixture {
-  create(): Promise<HeartbeatStore> | HeartbeatStore;
-  dispose?(store: HeartbeatStore): Promise<void> | void;
+export interface HeartbeatStoreContractFixture<
+  S extends HeartbeatStore = HeartbeatStore,
+> {
+  /** A new, empty store, for each case. */
+  create(): Promise<S> | S;
+  /** Called after each case with the store `create` made: close it, delete what it wrote. */
+  dispose?(store: S): Promise<void> | void;
   /** The store implements `takeStateChanges` (a store shared by several processes). */
   claimsStateChanges?: boolean;
+}
+
+/** The matchers the contract uses; Vitest's and Jest's `expect` both have them. */
+export interface HeartbeatStoreContractMatchers {
+  toBe(expected: unknown): void;
+  toEqual(expected: unknown): void;
+  toMatchObject(expected: object): void;
+  toHaveLength(length: number): void;
+  toHaveProperty(property: string): void;
+  toBeUndefined(): void;
+  toBeDefined(): void;
+  toBeLessThanOrEqual(expected: number): void;
+}
+
+/** `expect` as the contract calls it. */
+export type HeartbeatStoreContractExpect = (
+  actual: unknown,
+) => HeartbeatStoreContractMatchers & {
+  readonly not: HeartbeatStoreContractMatchers;
+  readonly rejects: { toMatchObject(expected: object): Promise<void> };
+};
+
+/**
+ * The test runner's functions: pass Vitest's or Jest's own, e.g.
+ * `{ describe, it, expect, beforeEach, afterEach }` imported from `vitest` or `@jest/globals`.
+ */
+export interface HeartbeatStoreContractRunner {
+  readonly describe: (name: string, body: () => void) => void;
+  readonly it: (name: string, test: () => Promise<void>) => void;
+  readonly beforeEach: (hook: () => Promise<void>) => void;
+  readonly afterEach: (hook: () => Promise<void>) => void;
+  readonly expect: HeartbeatStoreContractExpect;
 }
 
 const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -31,11 +65,30 @@ function record(
 }
 
 /**
- * The behaviour every `HeartbeatStore` must have. Each store's spec runs it; a third-party store
- * can run it too.
+ * Declares the cases every `HeartbeatStore` must pass, with the test functions of your runner
+ * (Vitest or Jest; the contract imports neither). Call it inside a `describe`; each case gets a
+ * fresh store from `fixture.create()` and hands it to `fixture.dispose()` afterwards. The cases
+ * for `takeStateChanges` run only with `claimsStateChanges: true`, those for `pageIds` only when
+ * the store has it.
+ *
+ * @example
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+ * import { runHeartbeatStoreContract } from 'nestjs-heartbeat/testing';
+ *
+ * describe('MyStore', () => {
+ *   runHeartbeatStoreContract(
+ *     { create: () => new MyStore(), dispose: (store) => store.close() },
+ *     { describe, it, expect, beforeEach, afterEach },
+ *   );
+ * });
+ * @publicApi
  */
-export function runHeartbeatStoreContract(fixture: StoreFixture): void {
-  let store: HeartbeatStore;
+export function runHeartbeatStoreContract<S extends HeartbeatStore>(
+  fixture: HeartbeatStoreContractFixture<S>,
+  runner: HeartbeatStoreContractRunner,
+): void {
+  const { describe, it, expect, beforeEach, afterEach } = runner;
+  let store: S;
 
   beforeEach(async () => {
     store = await fixture.create();
