@@ -1,3 +1,4 @@
+import { PAUSED_DEADLINE } from '../core/status.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 
@@ -68,8 +69,8 @@ function record(
  * Declares the cases every `HeartbeatStore` must pass, with the test functions of your runner
  * (Vitest or Jest; the contract imports neither). Call it inside a `describe`; each case gets a
  * fresh store from `fixture.create()` and hands it to `fixture.dispose()` afterwards. The cases
- * for `takeStateChanges` run only with `claimsStateChanges: true`, those for `pageIds` only when
- * the store has it.
+ * for `takeStateChanges` run only with `claimsStateChanges: true`, those for `pageIds` and for
+ * pauses (`pause`, `endPause`, `duePauses`) only when the store has them.
  *
  * @example
  * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -111,6 +112,9 @@ export function runHeartbeatStoreContract<S extends HeartbeatStore>(
     return records;
   };
   const ids = async (size?: number) => (await all(size)).map((r) => r.appId);
+  /** Counts as the store reports them: with `paused` when it can pause. */
+  const counted = (counts: object) =>
+    store.pause ? { ...counts, paused: 0 } : counts;
   // Issued together: on one connection commands keep their order, and a networked store answers
   // a batch in one round trip instead of one each.
   const upsertAll = async (records: HeartbeatRecord[], maxApps = 100) => {
@@ -216,12 +220,14 @@ export function runHeartbeatStoreContract<S extends HeartbeatStore>(
         cursors: [],
       });
       expect(await store.count()).toBe(0);
-      expect(await store.counts(T0)).toEqual({
-        total: 0,
-        OK: 0,
-        WARNING: 0,
-        CRITICAL: 0,
-      });
+      expect(await store.counts(T0)).toEqual(
+        counted({
+          total: 0,
+          OK: 0,
+          WARNING: 0,
+          CRITICAL: 0,
+        }),
+      );
       expect(await store.mostOverdue(T0, 10)).toEqual([]);
     });
   });
@@ -322,46 +328,56 @@ export function runHeartbeatStoreContract<S extends HeartbeatStore>(
     );
 
     it('counts live records per state by their deadlines, never the expired', async () => {
-      expect(await store.counts(T0 + 10_000)).toEqual({
-        total: 3,
-        OK: 1,
-        WARNING: 1,
-        CRITICAL: 1,
-      });
+      expect(await store.counts(T0 + 10_000)).toEqual(
+        counted({
+          total: 3,
+          OK: 1,
+          WARNING: 1,
+          CRITICAL: 1,
+        }),
+      );
       expect(await store.count()).toBe(4);
     });
 
     it('changes state exactly at each deadline', async () => {
-      expect(await store.counts(T0 + 9499)).toEqual({
-        total: 3,
-        OK: 2,
-        WARNING: 1,
-        CRITICAL: 0,
-      });
-      expect(await store.counts(T0 + 9500)).toEqual({
-        total: 3,
-        OK: 1,
-        WARNING: 1,
-        CRITICAL: 1,
-      });
-      expect(await store.counts(T0 + 5999)).toEqual({
-        total: 4,
-        OK: 3,
-        WARNING: 0,
-        CRITICAL: 1,
-      });
+      expect(await store.counts(T0 + 9499)).toEqual(
+        counted({
+          total: 3,
+          OK: 2,
+          WARNING: 1,
+          CRITICAL: 0,
+        }),
+      );
+      expect(await store.counts(T0 + 9500)).toEqual(
+        counted({
+          total: 3,
+          OK: 1,
+          WARNING: 1,
+          CRITICAL: 1,
+        }),
+      );
+      expect(await store.counts(T0 + 5999)).toEqual(
+        counted({
+          total: 4,
+          OK: 3,
+          WARNING: 0,
+          CRITICAL: 1,
+        }),
+      );
       expect((await store.counts(T0 + 6000)).total).toBe(3);
     });
 
     it('follows refreshes and removals', async () => {
       await store.upsert(record('later', T0 + 9999), 100);
       await store.remove('late');
-      expect(await store.counts(T0 + 10_000)).toEqual({
-        total: 2,
-        OK: 2,
-        WARNING: 0,
-        CRITICAL: 0,
-      });
+      expect(await store.counts(T0 + 10_000)).toEqual(
+        counted({
+          total: 2,
+          OK: 2,
+          WARNING: 0,
+          CRITICAL: 0,
+        }),
+      );
     });
   });
 
@@ -518,6 +534,133 @@ export function runHeartbeatStoreContract<S extends HeartbeatStore>(
       expect(new Set(claimed).size).toBe(claimed.length);
       const rest = await store.removeExpired(T0 + 1e9, 100);
       expect(claimed.length + rest.length).toBe(33);
+    });
+  });
+
+  describe('pause', () => {
+    const paused = (appId: string, lastSeen: number, pausedAt: number) => ({
+      ...record(appId, lastSeen),
+      warnAt: PAUSED_DEADLINE,
+      critAt: PAUSED_DEADLINE,
+      expiresAt: PAUSED_DEADLINE,
+      pausedAt,
+    });
+    const skip = () => store.pause === undefined;
+
+    it('holds a record OK, last among the most overdue and never expired', async () => {
+      if (skip()) return;
+      await upsertAll([record('held', T0), record('other', T0)]);
+      expect(await store.pause!('held', T0 + 100, undefined)).toEqual(
+        paused('held', T0, T0 + 100),
+      );
+      expect(await store.get('held')).toEqual(paused('held', T0, T0 + 100));
+      const late = T0 + 5500; // "other" is CRITICAL
+      expect(await store.counts(late)).toEqual({
+        total: 2,
+        OK: 1,
+        WARNING: 0,
+        CRITICAL: 1,
+        paused: 1,
+      });
+      expect((await store.mostOverdue(late, 10)).map((r) => r.appId)).toEqual([
+        'other',
+        'held',
+      ]);
+      expect(await store.mostOverdue(late, 10, 'WARNING')).toEqual([]);
+      expect(
+        (await store.removeExpired(T0 + 1_000_000, 10)).map((r) => r.appId),
+      ).toEqual(['other']);
+      expect(await store.count()).toBe(1);
+      expect(await store.pause!('nobody', T0, undefined)).toBeUndefined();
+    });
+
+    it('keeps a pause through heartbeats until its end, noting them', async () => {
+      if (skip()) return;
+      await store.upsert(record('held', T0), 10);
+      await store.pause!('held', T0 + 100, T0 + 5000);
+      const during = await store.upsert(record('held', T0 + 2000, 4000), 10);
+      const held = {
+        ...paused('held', T0 + 2000, T0 + 100),
+        delayMs: 4000,
+        registeredAt: T0,
+        pausedUntil: T0 + 5000,
+      };
+      expect(during).toEqual({ status: 'updated', record: held });
+      expect(await store.get('held')).toEqual(held);
+      // A heartbeat at or after the end clears the pause and writes its own deadlines.
+      const after = await store.upsert(record('held', T0 + 5000), 10);
+      expect(after).toMatchObject({ status: 'updated' });
+      expect(await store.get('held')).toEqual({
+        ...record('held', T0 + 5000),
+        registeredAt: T0,
+      });
+      expect(await store.counts(T0 + 5000)).toMatchObject({ paused: 0 });
+    });
+
+    it('hands out the pauses whose end has come, earliest first, up to the limit', async () => {
+      if (skip()) return;
+      await upsertAll(['a', 'b', 'c', 'd'].map((id) => record(id, T0)));
+      await store.pause!('a', T0, T0 + 3000);
+      await store.pause!('b', T0, T0 + 1000);
+      await store.pause!('c', T0, undefined);
+      await store.pause!('d', T0, T0 + 2000);
+      expect(await store.duePauses!(T0 + 999, 10)).toEqual([]);
+      expect(
+        (await store.duePauses!(T0 + 2000, 10)).map((r) => r.appId),
+      ).toEqual(['b', 'd']);
+      expect(
+        (await store.duePauses!(T0 + 10_000, 2)).map((r) => r.appId),
+      ).toEqual(['b', 'd']);
+    });
+
+    it('ends a pause only while that pause holds the record (compare and set)', async () => {
+      if (skip()) return;
+      await store.upsert(record('held', T0), 10);
+      await store.pause!('held', T0 + 100, T0 + 1000);
+      const deadlines = {
+        warnAt: T0 + 4000,
+        critAt: T0 + 6000,
+        expiresAt: T0 + 7000,
+      };
+      expect(
+        await store.endPause!('held', T0 + 99, T0 + 1000, deadlines),
+      ).toBeUndefined();
+      const ended = {
+        ...record('held', T0),
+        ...deadlines,
+        pausedAt: T0 + 100,
+        pausedUntil: T0 + 1000,
+      };
+      expect(
+        await store.endPause!('held', T0 + 100, T0 + 1000, deadlines),
+      ).toEqual(ended);
+      expect(await store.get('held')).toEqual(ended);
+      // Ended: no longer due, no longer counted as paused, judged by its deadlines again.
+      expect(
+        await store.endPause!('held', T0 + 100, T0 + 1000, deadlines),
+      ).toBeUndefined();
+      expect(await store.duePauses!(T0 + 10_000, 10)).toEqual([]);
+      expect(await store.counts(T0 + 4000)).toEqual({
+        total: 1,
+        OK: 0,
+        WARNING: 1,
+        CRITICAL: 0,
+        paused: 0,
+      });
+      expect(
+        (await store.removeExpired(T0 + 7000, 10)).map((r) => r.appId),
+      ).toEqual(['held']);
+    });
+
+    it('forgets the pause with the record', async () => {
+      if (skip()) return;
+      await store.upsert(record('held', T0), 10);
+      await store.pause!('held', T0, T0 + 1000);
+      expect(await store.remove('held')).toBe(true);
+      expect(await store.duePauses!(T0 + 10_000, 10)).toEqual([]);
+      await store.upsert(record('held', T0 + 10), 10);
+      expect(await store.get('held')).toEqual(record('held', T0 + 10));
+      expect(await store.counts(T0 + 10)).toMatchObject({ paused: 0 });
     });
   });
 
