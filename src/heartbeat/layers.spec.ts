@@ -27,7 +27,7 @@ const LAYERS: Record<string, { uses: string[]; nest: boolean }> = {
     uses: ['core', 'interfaces', 'stores', 'engine', 'http', 'dashboard'],
     nest: true,
   },
-  testing: { uses: ['interfaces', 'nest'], nest: false },
+  testing: { uses: ['core', 'interfaces', 'nest'], nest: false },
   metrics: { uses: ['core', 'engine'], nest: false },
   terminus: { uses: ['core', 'engine'], nest: true },
   // The client side speaks the protocol to any server: it shares nothing with the server's layers,

@@ -206,7 +206,7 @@ function pauseEnd(raw: unknown): number | undefined {
   }
   throw new HttpException(
     HeartbeatMessages.invalidPauseEnd(
-      typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw),
+      typeof raw === 'string' ? raw : (JSON.stringify(raw) ?? typeof raw),
     ),
     400,
   );
