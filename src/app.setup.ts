@@ -8,6 +8,7 @@ import {
   type INestApplication,
 } from '@nestjs/common';
 import { BaseExceptionFilter, type AbstractHttpAdapter } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import {
   answerClientErrors,
@@ -29,7 +30,8 @@ export function maxParamLengthFor(maxAppIdLength: number): number {
 
 /**
  * The HTTP platform of the standalone server, for what the front door passes on (the JSON API,
- * metrics). Express runs without body parsers: nothing behind the front door reads a body.
+ * metrics). The JSON API's bodies (`POST /apps/:id/pause`) are parsed as JSON only, up to
+ * `maxBodyBytes` (see `setupStandaloneApp`); protocol bodies never get past the front door.
  * Fastify is loaded only when chosen.
  */
 export async function createHttpAdapter(
@@ -127,9 +129,17 @@ export function setupStandaloneApp(
   options: StandaloneSetupOptions = {},
 ): void {
   const logger: HeartbeatLogger = new Logger('Heartbeat');
-  const handler = new HeartbeatHttpHandler(app.get(HeartbeatRegistry), logger, {
+  const registry = app.get(HeartbeatRegistry);
+  const handler = new HeartbeatHttpHandler(registry, logger, {
     anyPrefix: true,
   });
+  // The app is created without body parsers; the JSON API's admin operations take a small JSON
+  // body. Fastify parses JSON by itself (its bodyLimit is set by createHttpAdapter).
+  if (app.getHttpAdapter().getType() === 'express') {
+    (app as NestExpressApplication).useBodyParser('json', {
+      limit: registry.options.maxBodyBytes,
+    });
+  }
   app.useGlobalGuards(new RouteMarker());
   app.useGlobalFilters(
     new StandaloneErrorFilter(app.getHttpAdapter(), handler),

@@ -236,17 +236,45 @@ describeWithChromium('the dashboard in Chromium', () => {
       expect(await row(page, 'queue').count()).toBe(0);
     });
 
-    it('says so when pause is not available on this server, and deletes through the admin API', async () => {
-      await door.registry.register('batch', 1000);
+    it('pauses and resumes from the page (OK - paused in /status), and deletes through the admin API', async () => {
+      await door.registry.register('batch', 1000); // T = 2000
+      await door.registry.register('other', 1000);
+      door.clock.advance(7000); // od 3.5: both WARNING
       await page.goto(`${door.url}/`);
-      await row(page, 'batch').waitFor(SHOWN);
+      await showsState(page, 'batch', 'WARNING');
 
       await page.getByRole('button', { name: 'Pause batch' }).click();
       await page
-        .locator('#message', {
-          hasText: /^Pause is not available on this server \(404/,
-        })
+        .locator('#message', { hasText: /^Pause: done for batch\./ })
         .waitFor(SHOWN);
+      const status = async () =>
+        (await fetch(`${door.url}/status?appid=batch`)).text();
+      expect(await status()).toBe(
+        'OK - paused application [batch]| od=0.00;3;5;0;6 delay=2000ms;;;',
+      );
+      await showsState(page, 'batch', 'OK');
+      await row(page, 'batch')
+        .locator('.paused', { hasText: /^paused$/ })
+        .waitFor(SHOWN);
+      const resume = page.getByRole('button', { name: 'Resume batch' });
+      await resume.waitFor(SHOWN);
+
+      // A pause for an hour, chosen in the select, shows when it ends.
+      await page.locator('#pause-for').selectOption('3600000');
+      await page.getByRole('button', { name: 'Pause other' }).click();
+      await row(page, 'other')
+        .locator('.paused', { hasText: /^until / })
+        .waitFor(SHOWN);
+      // An hour from the server's time as the page reckons it (its own clock has moved on).
+      const until = (await door.registry.get('other'))?.pausedUntil ?? 0;
+      expect(until - door.clock.now()).toBeGreaterThanOrEqual(3_600_000);
+      expect(until - door.clock.now()).toBeLessThan(3_660_000);
+
+      await resume.click();
+      await page.getByRole('button', { name: 'Pause batch' }).waitFor(SHOWN);
+      expect(await status()).toBe(
+        'OK - fine application [batch]| od=0.00;3;5;0;6 delay=2000ms;;;',
+      );
 
       const remove = page.getByRole('button', { name: 'Delete batch' });
       await remove.click();

@@ -54,6 +54,8 @@ export const DASHBOARD_STREAM_DEFAULTS = {
 const WITH_VIEW = new Set<string>([
   HeartbeatEvents.REGISTERED,
   HeartbeatEvents.STATE_CHANGED,
+  HeartbeatEvents.PAUSED,
+  HeartbeatEvents.RESUMED,
 ]);
 
 /**
@@ -249,7 +251,8 @@ export function formatEvent(
   for (const [key, value] of Object.entries(event)) {
     if (key === 'name') continue;
     data[key] =
-      (key === 'at' || key === 'lastSeen') && typeof value === 'number'
+      (key === 'at' || key === 'lastSeen' || key === 'until') &&
+      typeof value === 'number'
         ? new Date(value).toISOString()
         : value;
   }

@@ -16,6 +16,8 @@ const EVENTS = [
   'heartbeat.state-changed',
   'heartbeat.dropped',
   'heartbeat.deregistered',
+  'heartbeat.paused',
+  'heartbeat.resumed',
 ];
 
 const $ = (id) => document.getElementById(id);
