@@ -274,4 +274,46 @@ describe('standalone server in production (node dist/main.js)', () => {
     },
     PROCESS_TEST_MS,
   );
+  it.each(['express', 'fastify'])(
+    'HB_ADAPTER=%s: an admin pauses with a JSON until and resumes; /status says paused meanwhile',
+    async (adapter) => {
+      const server = await start({
+        HB_ADAPTER: adapter,
+        HB_PORT: String(await freePort()),
+        HB_ADMIN_TOKENS: ADMIN,
+      });
+      try {
+        const http = request(server.url);
+        await http.get(`/${ADMIN}/hb_init?5000&appid=batch`).expect(200);
+        const until = new Date(Date.now() + 3_600_000).toISOString();
+        await http.post('/apps/batch/pause').send({ until }).expect(401);
+        const paused = await http
+          .post('/apps/batch/pause')
+          .set('Authorization', `Bearer ${ADMIN}`)
+          .send({ until })
+          .expect(200);
+        expect(paused.body).toMatchObject({ paused: true, pausedUntil: until });
+        expectPlainText(
+          await http.get(`/${ADMIN}/status?appid=batch`),
+          200,
+          'OK - paused application [batch]| od=0.00;3;5;0;6 delay=6000ms;;;',
+        );
+        await http
+          .post('/apps/batch/pause')
+          .set('Authorization', `Bearer ${ADMIN}`)
+          .send({ until: 'soon' })
+          .expect(400);
+        await http
+          .post('/apps/batch/resume')
+          .set('Authorization', `Bearer ${ADMIN}`)
+          .expect(200);
+        expect((await http.get(`/${ADMIN}/status?appid=batch`)).text).toMatch(
+          /^OK - fine application \[batch\]/,
+        );
+      } finally {
+        await server.stop();
+      }
+    },
+    PROCESS_TEST_MS,
+  );
 });
