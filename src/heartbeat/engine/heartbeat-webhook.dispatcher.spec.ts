@@ -7,13 +7,16 @@ import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import {
   HeartbeatDeregisteredEvent,
   HeartbeatDroppedEvent,
+  HeartbeatPausedEvent,
   HeartbeatRegisteredEvent,
+  HeartbeatResumedEvent,
   HeartbeatStateChangedEvent,
   type HeartbeatEvent,
 } from './heartbeat.events.js';
 import {
   heartbeatEventId,
   HeartbeatWebhookDispatcher,
+  heartbeatWebhookPayload,
 } from './heartbeat-webhook.dispatcher.js';
 
 interface Sent {
@@ -410,5 +413,40 @@ describe('HeartbeatWebhookDispatcher', () => {
     create({}, fakeFetch().fetch);
     expect(dispatcher.enabled).toBe(false);
     expect(subscribe).not.toHaveBeenCalled();
+  });
+});
+
+describe('heartbeatWebhookPayload of a pause', () => {
+  const at = Date.UTC(2026, 0, 1);
+
+  it('tells a pause (to PAUSED, with until) from its end (PAUSED to OK, with the reason)', () => {
+    expect(
+      heartbeatWebhookPayload(
+        new HeartbeatPausedEvent('batch', at, at + 60_000),
+      ),
+    ).toMatchObject({
+      event: 'heartbeat.paused',
+      appId: 'batch',
+      from: null,
+      to: 'PAUSED',
+      at: new Date(at).toISOString(),
+      until: new Date(at + 60_000).toISOString(),
+      untilMs: at + 60_000,
+    });
+    expect(
+      heartbeatWebhookPayload(new HeartbeatPausedEvent('batch', at, undefined)),
+    ).toMatchObject({ until: null, untilMs: null });
+    expect(
+      heartbeatWebhookPayload(
+        new HeartbeatResumedEvent('batch', at + 60_000, 'expired'),
+      ),
+    ).toMatchObject({
+      event: 'heartbeat.resumed',
+      from: 'PAUSED',
+      to: 'OK',
+      od: 0,
+      atMs: at + 60_000,
+      reason: 'expired',
+    });
   });
 });

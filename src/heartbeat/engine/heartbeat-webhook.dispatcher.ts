@@ -24,10 +24,16 @@ export interface HeartbeatWebhookPayload {
   /** `heartbeat.state-changed`, `heartbeat.dropped`, `heartbeat.deregistered`, ... */
   readonly event: string;
   readonly appId: string;
-  /** The state before; `null` when there was none to tell (a registration, a goodbye). */
-  readonly from: HeartbeatState | null;
-  /** The state after: `OK`, `WARNING`, `CRITICAL`, or `DROPPED` (too late) or `DEREGISTERED` (`hb_done`). */
-  readonly to: HeartbeatState | 'DROPPED' | 'DEREGISTERED';
+  /**
+   * The state before; `null` when there was none to tell (a registration, a goodbye, a pause);
+   * `PAUSED` when a pause ended.
+   */
+  readonly from: HeartbeatState | 'PAUSED' | null;
+  /**
+   * The state after: `OK`, `WARNING`, `CRITICAL`, or `DROPPED` (too late), `DEREGISTERED`
+   * (`hb_done`) or `PAUSED` (an operator's pause; `OK` when it ends).
+   */
+  readonly to: HeartbeatState | 'DROPPED' | 'DEREGISTERED' | 'PAUSED';
   /** The overdue ratio when it happened; `null` for a goodbye. */
   readonly od: number | null;
   readonly at: string;
@@ -37,6 +43,11 @@ export interface HeartbeatWebhookPayload {
   readonly lastSeenMs: number | null;
   /** `T = TIMEOUT + tolerance`; `null` for a goodbye. */
   readonly delayMs: number | null;
+  /** For `heartbeat.paused`: when the pause ends by itself; `null` when resumed by hand. */
+  readonly until?: string | null;
+  readonly untilMs?: number | null;
+  /** For `heartbeat.resumed`: `resumed` (by an operator) or `expired` (its `until` came). */
+  readonly reason?: 'resumed' | 'expired';
 }
 
 /**
@@ -222,6 +233,29 @@ export function heartbeatWebhookPayload(
         lastSeen: iso(event.at),
         lastSeenMs: event.at,
         delayMs: event.delayMs,
+      };
+    case HeartbeatEvents.PAUSED:
+      return {
+        ...common,
+        from: null,
+        to: 'PAUSED',
+        od: 0,
+        lastSeen: null,
+        lastSeenMs: null,
+        delayMs: null,
+        until: event.until === undefined ? null : iso(event.until),
+        untilMs: event.until ?? null,
+      };
+    case HeartbeatEvents.RESUMED:
+      return {
+        ...common,
+        from: 'PAUSED',
+        to: 'OK',
+        od: 0,
+        lastSeen: null,
+        lastSeenMs: null,
+        delayMs: null,
+        reason: event.reason,
       };
     default:
       return {

@@ -171,8 +171,20 @@ describe('registerHeartbeatMetrics', () => {
     expect(lines).toContain('heartbeat_store_up 0');
     expect(lines).toContain('heartbeat_inits_total 1');
     expect(
-      lines.filter((l) => /^heartbeat_app(s|_overdue|_delay)/.test(l)),
+      lines.filter((l) => /^heartbeat_app(s\{|_overdue|_delay)/.test(l)),
     ).toEqual([]);
+    // Gauges without labels always have a value: 0, beside store_up 0 that says why.
+    expect(lines).toContain('heartbeat_apps_paused 0');
+  });
+
+  it('counts the apps an operator paused', async () => {
+    registerHeartbeatMetrics(registry, { register });
+    await registry.register('a', 0);
+    await registry.register('b', 0);
+    await registry.pause('a');
+    const lines = await scrape();
+    expect(lines).toContain('heartbeat_apps_paused 1');
+    expect(lines).toContain('heartbeat_apps{state="OK"} 2');
   });
 
   it('says store_up 0 while the store answers reads but cannot record heartbeats', async () => {

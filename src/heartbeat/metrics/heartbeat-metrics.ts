@@ -53,6 +53,8 @@ const STATES: readonly HeartbeatState[] = ['OK', 'WARNING', 'CRITICAL'];
 interface Reading {
   readonly total: number;
   readonly perState: Readonly<Record<HeartbeatState, number>>;
+  /** Apps an operator paused (counted as OK in `perState`). */
+  readonly paused: number;
   /** The apps with their own series: the most overdue, at most the cap. */
   readonly series: readonly HeartbeatAppStatus[];
 }
@@ -79,6 +81,7 @@ async function read(
       WARNING: counts.WARNING,
       CRITICAL: counts.CRITICAL,
     },
+    paused: counts.paused ?? 0,
     series,
   };
 }
@@ -88,6 +91,7 @@ async function read(
  * path but the registry's plain counters):
  *
  * - `heartbeat_apps{state}`: live apps per state
+ * - `heartbeat_apps_paused`: apps an operator paused (counted as OK above)
  * - `heartbeat_app_overdue_ratio{app}` and `heartbeat_app_delay_ms{app}`: per app, for the
  *   `maxAppSeries` most overdue apps
  * - `heartbeat_app_series_omitted`: apps left out by that cap
@@ -151,6 +155,17 @@ export function registerHeartbeatMetrics(
       const now = await current();
       if (!now) return;
       for (const state of STATES) this.set({ state }, now.perState[state]);
+    },
+  });
+
+  new Gauge({
+    name: named('apps_paused'),
+    help: 'Live applications an operator paused (counted as OK in heartbeat_apps).',
+    registers,
+    async collect() {
+      this.reset();
+      const now = await current();
+      if (now) this.set(now.paused);
     },
   });
 
