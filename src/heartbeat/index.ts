@@ -38,6 +38,7 @@ export {
   type HeartbeatAppView,
   type HeartbeatRemovedView,
 } from './nest/controllers/heartbeat-api.controller.js';
+export type { HeartbeatNotFoundView } from './nest/controllers/heartbeat-tombstone.view.js';
 export {
   HeartbeatWebhooksController,
   type HeartbeatDeliveriesView,

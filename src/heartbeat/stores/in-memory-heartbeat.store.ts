@@ -8,9 +8,14 @@ import type {
   HeartbeatStoreState,
   HeartbeatUpsertResult,
 } from '../interfaces/heartbeat-store.interface.js';
+import type {
+  HeartbeatTombstone,
+  HeartbeatTombstonePolicy,
+} from '../interfaces/heartbeat-tombstone.interface.js';
 import { CompactIdIndex } from '../internal/compact-id-index.js';
 import { SlotHeap } from '../internal/slot-heap.js';
 import { widen } from '../internal/slot-index.js';
+import { InMemoryTombstones } from './in-memory-tombstones.js';
 
 const INITIAL_CAPACITY = 1024;
 /**
@@ -59,6 +64,8 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   /** Ordered by expiresAt; it also holds the expiresAt column. */
   private readonly deadlines: SlotHeap;
   private readonly index: CompactIdIndex;
+  /** Removed apps, when the registry asks for them to be remembered. */
+  private readonly tombstones = new InMemoryTombstones();
 
   constructor(options: InMemoryHeartbeatStoreOptions = {}) {
     const capacity = Math.min(
@@ -111,6 +118,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     } else if (this.index.size >= maxApps) {
       return Promise.resolve({ status: 'full' });
     }
+    this.tombstones.forget(record.appId);
     const created = this.index.add(record.appId);
     this.write(created, record);
     this.registeredAt[created] = record.registeredAt;
@@ -222,15 +230,30 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     return Promise.resolve(best.slots().map((slot) => this.read(slot)));
   }
 
-  remove(appId: string): Promise<boolean> {
+  remove(
+    appId: string,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<boolean> {
     const slot = this.index.slotOf(appId);
     if (slot === -1) return Promise.resolve(false);
+    if (tombstones) {
+      const { lastSeen } = this.read(slot);
+      const state = 'DEREGISTERED';
+      this.tombstones.bury(
+        [{ appId, state, lastSeen, endedAt: tombstones.now }],
+        tombstones,
+      );
+    }
     this.deadlines.remove(slot);
     this.index.delete(slot);
     return Promise.resolve(true);
   }
 
-  removeExpired(now: number, limit: number): Promise<HeartbeatRecord[]> {
+  removeExpired(
+    now: number,
+    limit: number,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<HeartbeatRecord[]> {
     const removed: HeartbeatRecord[] = [];
     for (
       let slot = this.deadlines.peek();
@@ -243,7 +266,25 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
       this.deadlines.remove(slot);
       this.index.delete(slot);
     }
+    if (tombstones && removed.length > 0) {
+      this.tombstones.bury(
+        removed.map(({ appId, lastSeen, expiresAt }) => ({
+          appId,
+          state: 'EXPIRED',
+          lastSeen,
+          endedAt: expiresAt,
+        })),
+        tombstones,
+      );
+    }
     return Promise.resolve(removed);
+  }
+
+  tombstone(
+    appId: string,
+    since: number,
+  ): Promise<HeartbeatTombstone | undefined> {
+    return Promise.resolve(this.tombstones.get(appId, since));
   }
 
   count(): Promise<number> {
@@ -253,6 +294,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   close(): Promise<void> {
     this.index.clear();
     this.deadlines.clear();
+    this.tombstones.clear();
     return Promise.resolve();
   }
 
