@@ -2,6 +2,7 @@ import type {
   HeartbeatRecord,
   HeartbeatStore,
 } from '../../src/heartbeat/index.js';
+import { runTombstoneContract } from './heartbeat-store-tombstones.contract.js';
 
 /** How a contract run gets a fresh, empty store and disposes of it. */
 export interface StoreFixture {
@@ -467,6 +468,8 @@ export function runHeartbeatStoreContract(fixture: StoreFixture): void {
       expect(claimed.length + rest.length).toBe(33);
     });
   });
+
+  runTombstoneContract(() => store);
 
   if (!fixture.claimsStateChanges) return;
 

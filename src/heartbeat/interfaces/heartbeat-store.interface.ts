@@ -136,7 +136,10 @@ export interface HeartbeatStore {
    * {@link tombstone} remembers the removed record as `DEREGISTERED` (in the same atomic step
    * where it can); other stores ignore it.
    */
-  remove(appId: string, tombstones?: HeartbeatTombstonePolicy): Promise<boolean>;
+  remove(
+    appId: string,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<boolean>;
   /**
    * Removes up to `limit` records whose `expiresAt <= now` and returns them. Each expired record
    * is returned by exactly one call, even with several registry instances on one store.
