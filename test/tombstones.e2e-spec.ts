@@ -14,6 +14,10 @@ import {
   createHeartbeatApp,
   type HeartbeatTestApp,
 } from './support/create-heartbeat-app.js';
+import {
+  startFrontDoorApp,
+  type FrontDoorApp,
+} from './support/front-door-app.js';
 import { PLATFORMS } from './support/platforms.js';
 import { eventually } from './support/private-redis.js';
 import {
@@ -165,6 +169,48 @@ describe.each(PLATFORMS)('tombstones on $name', (platform) => {
     await request(t.server).get('/hb_done?0&appid=x').expect(200);
     expect((await app('x').expect(404)).body).not.toHaveProperty('state');
     expect(await t.app.get(HeartbeatRegistry).tombstone('x')).toBeUndefined();
+  });
+});
+
+/** The standalone server's shape: the front door answers hb_done, Nest the JSON API. */
+describe('tombstones behind the standalone front door', () => {
+  let door: FrontDoorApp;
+  afterEach(() => door.app.close());
+
+  it('a goodbye to the front door and a drop are told apart by the JSON 404', async () => {
+    door = await startFrontDoorApp(
+      { tombstoneMs: 60_000 },
+      { dashboard: false },
+    );
+    const server = door.app.getHttpServer();
+    const begin = door.clock.now();
+    await request(server).get('/any/prefix/hb_init?0&appid=bye').expect(200);
+    await request(server).get('/hb_init?0&appid=late').expect(200);
+    await request(server).get('/hb_done?0&appid=bye').expect(200);
+    door.clock.advance(6000);
+    expect(
+      (await request(server).get('/apps/bye').expect(404)).body,
+    ).toMatchObject({
+      statusCode: 404,
+      state: 'DEREGISTERED',
+      endedAtMs: begin,
+    });
+    expect(
+      (await request(server).get('/apps/late').expect(404)).body,
+    ).toMatchObject({
+      state: 'EXPIRED',
+      lastSeen: iso(begin),
+      endedAt: iso(begin + 6000),
+    });
+    expect((await request(server).get('/status?appid=late')).text).toBe(
+      unknownLine('late'),
+    );
+    door.clock.advance(60_000);
+    expect((await request(server).get('/apps/late').expect(404)).body).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: unknownLine('late'),
+    });
   });
 });
 

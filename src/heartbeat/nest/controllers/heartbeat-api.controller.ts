@@ -129,10 +129,7 @@ export class HeartbeatApiController {
 
   /** A JSON 404, with what is remembered of the app when it ended within `tombstoneMs`. */
   private async notFound(id: string): Promise<HttpException> {
-    return appNotFound(
-      id,
-      await this.guard(() => this.registry.tombstone(id)),
-    );
+    return appNotFound(id, await this.guard(() => this.registry.tombstone(id)));
   }
 
   private view(status: HeartbeatAppStatus): HeartbeatAppView {
