@@ -49,19 +49,31 @@ local function forgetTombstones(ids)
   redis.call('HDEL', TOMBS, unpack(ids))
 end
 local function bury(ids, packed, kind, now, cutoff, max)
+  -- one ZADD and one HSET per 200 tombstones, not one of each per tombstone
   local written = 0
+  local scored, fields = {}, {}
+  local function flush()
+    if #scored == 0 then return end
+    local added = redis.pcall('ZADD', ENDS, unpack(scored))
+    if type(added) ~= 'table' or not added.err then
+      redis.pcall('HSET', TOMBS, unpack(fields))
+      written = written + #scored / 2
+    end
+    scored, fields = {}, {}
+  end
   for i, id in ipairs(ids) do
     if packed[i] then
       local lastSeen, expiresAt = string.match(packed[i], '^([^,]*),[^,]*,[^,]*,[^,]*,[^,]*,([^,]*)$')
       local endedAt = now
       if kind == 'E' then endedAt = expiresAt end
-      local added = redis.pcall('ZADD', ENDS, endedAt, id)
-      if type(added) ~= 'table' or not added.err then
-        redis.pcall('HSET', TOMBS, id, kind .. ',' .. lastSeen .. ',' .. endedAt)
-        written = written + 1
-      end
+      scored[#scored + 1] = endedAt
+      scored[#scored + 1] = id
+      fields[#fields + 1] = id
+      fields[#fields + 1] = kind .. ',' .. lastSeen .. ',' .. endedAt
+      if #scored >= 400 then flush() end
     end
   end
+  flush()
   local budget = written + ${REDIS_TOMBSTONE_TRIM_SLACK}
   local old = redis.call('ZRANGEBYSCORE', ENDS, '-inf', cutoff, 'LIMIT', 0, budget)
   forgetTombstones(old)
