@@ -72,6 +72,8 @@ describe('heartbeatOptionsFromEnv', () => {
         HB_MAX_PAGE_SIZE: '500',
         HB_READ_BATCH_SIZE: '200',
         HB_MAX_PAGE_SCAN: '2000',
+        HB_TOMBSTONE_MS: '0',
+        HB_MAX_TOMBSTONES: '50',
         HB_CORS_ORIGIN: 'https://kiosk.example',
       }),
     ).toEqual({
@@ -90,6 +92,8 @@ describe('heartbeatOptionsFromEnv', () => {
       maxPageSize: '500',
       readBatchSize: '200',
       maxPageScan: '2000',
+      tombstoneMs: '0',
+      maxTombstones: '50',
       corsOrigin: 'https://kiosk.example',
     });
   });
@@ -139,6 +143,14 @@ describe('loadAppConfig', () => {
     [
       { HB_CRIT_THRESHOLD: '0' },
       'invalid heartbeat option HB_CRIT_THRESHOLD=0: expected a positive number',
+    ],
+    [
+      { HB_TOMBSTONE_MS: '1d' },
+      'invalid heartbeat option HB_TOMBSTONE_MS=1d: expected an integer >= 0',
+    ],
+    [
+      { HB_MAX_TOMBSTONES: '0' },
+      'invalid heartbeat option HB_MAX_TOMBSTONES=0: expected an integer >= 1',
     ],
     [
       { HB_WARN_THRESHOLD: '10' },

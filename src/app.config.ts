@@ -62,6 +62,8 @@ const NUMERIC_OPTIONS = {
   HB_MAX_PAGE_SIZE: 'maxPageSize',
   HB_READ_BATCH_SIZE: 'readBatchSize',
   HB_MAX_PAGE_SCAN: 'maxPageScan',
+  HB_TOMBSTONE_MS: 'tombstoneMs',
+  HB_MAX_TOMBSTONES: 'maxTombstones',
   HB_MAX_APP_ID_LENGTH: 'maxAppIdLength',
   HB_MAX_TIMEOUT_MS: 'maxTimeoutMs',
   HB_MAX_BODY_BYTES: 'maxBodyBytes',

@@ -39,6 +39,7 @@ export {
   type HeartbeatPauseBody,
   type HeartbeatRemovedView,
 } from './nest/controllers/heartbeat-api.controller.js';
+export type { HeartbeatNotFoundView } from './nest/controllers/heartbeat-tombstone.view.js';
 export {
   HeartbeatWebhooksController,
   type HeartbeatDeliveriesView,

@@ -30,6 +30,7 @@ import type {
   HeartbeatStateCounts,
   HeartbeatStore,
 } from '../interfaces/heartbeat-store.interface.js';
+import type { HeartbeatTombstone } from '../interfaces/heartbeat-tombstone.interface.js';
 import { InMemoryHeartbeatStore } from '../stores/in-memory-heartbeat.store.js';
 import { HeartbeatAccessControl } from './heartbeat-access.js';
 import {
@@ -39,6 +40,7 @@ import {
 import { resolveHeartbeatClock } from './heartbeat.clock.js';
 import type { HeartbeatEvent } from './heartbeat.events.js';
 import { HeartbeatOutageLedger } from './heartbeat-outage.ledger.js';
+import { expiredTombstone, tombstonePolicy } from './heartbeat-tombstones.js';
 import {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
@@ -258,7 +260,13 @@ export class HeartbeatRegistry {
   async deregister(appId: string): Promise<boolean> {
     const id = this.checkAppId(appId);
     const now = this.clock.now();
-    const removed = await this.write(now, () => this.store.remove(id));
+    const tombstones = tombstonePolicy(
+      this.options,
+      this.outages.recordedTime(now),
+    );
+    const removed = await this.write(now, () =>
+      this.store.remove(id, tombstones),
+    );
     this.tracker.removed(id, removed, now);
     this.count('dones');
     return removed;
@@ -313,6 +321,38 @@ export class HeartbeatRegistry {
     const id = this.checkAppId(appId);
     const record = await this.call(() => this.store.get(id));
     return record && this.evaluate(record, this.clock.now());
+  }
+
+  /**
+   * What is remembered of an application that ended within `tombstoneMs`: dropped for lateness
+   * (`EXPIRED`, ended when it reached the drop threshold, whether or not the expiry task has
+   * removed it yet) or deregistered (`DEREGISTERED`), with its last heartbeat; times in epoch
+   * milliseconds. `undefined` while it is live, when it was never seen, registered again or
+   * forgotten (`tombstoneMs`, `maxTombstones`), with `tombstoneMs: 0`, or with a store that
+   * keeps no tombstones. Shared by every replica on a shared store.
+   *
+   * @example
+   * const status = await registry.get(id);
+   * if (!status) console.log(await registry.tombstone(id)); // { state: 'EXPIRED', lastSeen, endedAt, ... }
+   */
+  async tombstone(appId: string): Promise<HeartbeatTombstone | undefined> {
+    const id = this.checkAppId(appId);
+    const { store } = this;
+    if (!store.tombstone || this.options.tombstoneMs === 0) return undefined;
+    const now = this.clock.now();
+    const recordedNow = this.outages.recordedTime(now);
+    const since = recordedNow - this.options.tombstoneMs;
+    const record = await this.call(() => store.get(id));
+    const tombstone = record
+      ? expiredTombstone(record, recordedNow, since)
+      : await this.call(() => store.tombstone!(id, since));
+    // Ends are stored in recorded time, like deadlines: given back in wall time.
+    return (
+      tombstone && {
+        ...tombstone,
+        endedAt: tombstone.endedAt + now - recordedNow,
+      }
+    );
   }
 
   /**
@@ -495,10 +535,12 @@ export class HeartbeatRegistry {
     if (this.outages.open) await this.storeWritableAgain();
     this.outages.forget(now, this.outageHorizonMs);
     // Deadlines are stored in recorded time (see `evaluate`): what is past it has expired.
+    const recordedNow = this.outages.recordedTime(now);
     const dropped = await this.write(now, () =>
       this.store.removeExpired(
-        this.outages.recordedTime(now),
+        recordedNow,
         this.options.sweepBatchSize,
+        tombstonePolicy(this.options, recordedNow),
       ),
     );
     for (const record of dropped) this.reportDrop(record, now);

@@ -84,6 +84,19 @@ export interface HeartbeatModuleOptions {
    */
   maxPageScan?: number;
   /**
+   * How long a dropped or deregistered application is remembered, so that `GET /apps/:id` and
+   * `registry.tombstone()` tell "ended an hour ago" (`EXPIRED`, `DEREGISTERED`) from "never
+   * seen"; a registration of the ID forgets it at once. `0` remembers nothing.
+   * @default 86400000 (one day)
+   */
+  tombstoneMs?: number;
+  /**
+   * Most applications remembered after they ended (see `tombstoneMs`); past it the ones that
+   * ended first are forgotten.
+   * @default 10000
+   */
+  maxTombstones?: number;
+  /**
    * Maximum length of an application ID, in characters.
    * @default 256
    */

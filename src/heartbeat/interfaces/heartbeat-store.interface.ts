@@ -1,5 +1,9 @@
 import type { HeartbeatClock } from './clock.interface.js';
 import type { HeartbeatRecord } from './heartbeat-record.interface.js';
+import type {
+  HeartbeatTombstone,
+  HeartbeatTombstonePolicy,
+} from './heartbeat-tombstone.interface.js';
 
 /** A state of a live application, as stores compare it with a record's deadlines. @publicApi */
 export type HeartbeatStoreState = 'OK' | 'WARNING' | 'CRITICAL';
@@ -132,14 +136,37 @@ export interface HeartbeatStore {
     limit: number,
     state?: HeartbeatStoreState,
   ): Promise<HeartbeatRecord[]>;
-  /** Removes a record; resolves `true` when it existed. */
-  remove(appId: string): Promise<boolean>;
+  /**
+   * Removes a record; resolves `true` when it existed. With `tombstones`, a store that implements
+   * {@link tombstone} remembers the removed record as `DEREGISTERED` (in the same atomic step
+   * where it can); other stores ignore it.
+   */
+  remove(
+    appId: string,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<boolean>;
   /**
    * Removes up to `limit` records whose `expiresAt <= now` and returns them. Each expired record
    * is returned by exactly one call, even with several registry instances on one store.
-   * Work is proportional to the number removed, not to the number stored.
+   * Work is proportional to the number removed, not to the number stored. With `tombstones`, a
+   * store that implements {@link tombstone} remembers each as `EXPIRED`, ended at its
+   * `expiresAt`.
    */
-  removeExpired(now: number, limit: number): Promise<HeartbeatRecord[]>;
+  removeExpired(
+    now: number,
+    limit: number,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<HeartbeatRecord[]>;
+  /**
+   * Optional: what the store remembers of an application it removed with a tombstone policy,
+   * when it ended after `since`; `undefined` otherwise. A record created again for the ID (an
+   * `upsert` with status `created`) clears its tombstone in the same step. Shared by every
+   * caller of the store. Without it there are no tombstones.
+   */
+  tombstone?(
+    appId: string,
+    since: number,
+  ): Promise<HeartbeatTombstone | undefined>;
   /** Number of records held (including expired ones not yet removed). */
   count(): Promise<number>;
   /**

@@ -19,6 +19,11 @@ export type {
   HeartbeatUpsertResult,
 } from './heartbeat-store.interface.js';
 export type {
+  HeartbeatTombstone,
+  HeartbeatTombstonePolicy,
+  HeartbeatTombstoneState,
+} from './heartbeat-tombstone.interface.js';
+export type {
   HeartbeatEventClaims,
   HeartbeatWebhookOptions,
   ResolvedHeartbeatWebhook,

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { TOMBSTONE_LUA } from './redis-tombstone.scripts.js';
 
 /** A Lua script with its SHA1, for EVALSHA with an EVAL fallback. @internal */
 export interface RedisScript {
@@ -33,6 +34,7 @@ export const REDIS_KEY_NAMES = [
 //   KEYS[7] marks      hash    'warn' / 'crit' -> up to where threshold crossings were claimed
 //   KEYS[8] pauses     zset    appId scored by pausedUntil (+inf: until resumed), for records a
 //                              pause holds (their deadlines are all PAUSED_DEADLINE meanwhile)
+//   and, always the last two KEYS, the tombstones of removed apps (redis-tombstone.scripts.ts)
 // Every script touches them in one atomic step, so replicas never see half an update, and every
 // script's work is bounded by its arguments (no script walks the registry).
 
@@ -54,7 +56,7 @@ end
  * claimed (marks) when this heartbeat ended it.
  * @internal
  */
-export const UPSERT_SCRIPT = script(`${PARSE}
+export const UPSERT_SCRIPT = script(`${PARSE}${TOMBSTONE_LUA}
 local out = {}
 local count = tonumber(ARGV[1])
 local paused = tonumber(ARGV[2 + count * 8])
@@ -122,6 +124,7 @@ for r = 0, count - 1 do
     redis.call('ZADD', KEYS[2], expiresAt, id)
     redis.call('ZADD', KEYS[5], warnAt, id)
     redis.call('ZADD', KEYS[6], critAt, id)
+    if status == 'created' then forgetTombstone(id) end
     out[#out + 1] = status
     out[#out + 1] = registeredAt
     out[#out + 1] = dropped
@@ -159,24 +162,30 @@ end
 `;
 
 /**
- * ARGV: appId. Returns 1 when the record existed.
+ * ARGV: appId, then optionally the tombstone policy: now, cutoff, max (the record is remembered
+ * as deregistered at `now`). Returns 1 when the record existed.
  * @internal
  */
-export const REMOVE_SCRIPT = script(`${BULK}
-return removeIds({ARGV[1]})
+export const REMOVE_SCRIPT = script(`${BULK}${TOMBSTONE_LUA}
+local packed = ARGV[2] and redis.call('HGET', KEYS[1], ARGV[1])
+local removed = removeIds({ARGV[1]})
+if packed then bury({ARGV[1]}, {packed}, 'D', ARGV[2], ARGV[3], tonumber(ARGV[4])) end
+return removed
 `);
 
 /**
- * ARGV: now, limit. Claims and removes up to `limit` records with expiresAt <= now, in deadline
- * order, returning {appId, packed, ...}. Atomic, so with several replicas each expired record is
- * returned by exactly one of them.
+ * ARGV: now, limit, then optionally the tombstone policy: now, cutoff, max (each record is
+ * remembered as expired at its expiresAt). Claims and removes up to `limit` records with
+ * expiresAt <= now, in deadline order, returning {appId, packed, ...}. Atomic, so with several
+ * replicas each expired record is returned (and remembered) by exactly one of them.
  * @internal
  */
-export const REMOVE_EXPIRED_SCRIPT = script(`${BULK}
+export const REMOVE_EXPIRED_SCRIPT = script(`${BULK}${TOMBSTONE_LUA}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 if #ids == 0 then return {} end
 local packed = hmget(ids)
 removeIds(ids)
+if ARGV[3] then bury(ids, packed, 'E', ARGV[3], ARGV[4], tonumber(ARGV[5])) end
 local out = {}
 for i, id in ipairs(ids) do
   if packed[i] then

@@ -64,20 +64,20 @@ describeWithRedis('RedisHeartbeatStore', () => {
     );
     const client = testRedisClient();
     try {
-      await store.upsert(
-        {
-          appId: 'a',
-          lastSeen: 1,
-          delayMs: 1,
-          registeredAt: 1,
-          warnAt: 4,
-          critAt: 6,
-          expiresAt: 7,
-        },
-        10,
-      );
+      const record = {
+        appId: 'a',
+        lastSeen: 1,
+        delayMs: 1,
+        registeredAt: 1,
+        warnAt: 4,
+        critAt: 6,
+        expiresAt: 7,
+      };
+      await store.upsert(record, 10);
       await store.takeStateChanges(0, 5, 10);
       await store.pause('a', 2, undefined);
+      await store.upsert({ ...record, appId: 'b' }, 10);
+      await store.remove('b', { now: 2, keepMs: 1000, max: 10 });
       expect((await client.keys(`${keyPrefix}*`)).sort()).toEqual(
         redisKeys(keyPrefix).sort(),
       );

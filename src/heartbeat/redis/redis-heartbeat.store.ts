@@ -21,6 +21,10 @@ import type {
   HeartbeatStoreStateChange,
   HeartbeatUpsertResult,
 } from '../interfaces/heartbeat-store.interface.js';
+import type {
+  HeartbeatTombstone,
+  HeartbeatTombstonePolicy,
+} from '../interfaces/heartbeat-tombstone.interface.js';
 import {
   COUNTS_SCRIPT,
   DUE_PAUSES_SCRIPT,
@@ -36,6 +40,11 @@ import {
   UPSERT_SCRIPT,
   type RedisScript,
 } from './redis-heartbeat.scripts.js';
+import {
+  REDIS_TOMBSTONE_KEY_NAMES,
+  tombstoneArgs,
+  unpackTombstone,
+} from './redis-tombstone.scripts.js';
 import {
   RedisTimeClock,
   type RedisTimeClockOptions,
@@ -398,12 +407,25 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     return changes.map(({ record, from, to }) => ({ record, from, to }));
   }
 
-  async remove(appId: string): Promise<boolean> {
-    // Only deletions: Redis allows them even out of memory, so success proves no writability.
-    return (await this.eval(REMOVE_SCRIPT, 'read', [appId])) === 1;
+  async remove(
+    appId: string,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<boolean> {
+    // Deletions, and a tombstone written only if Redis takes it: Redis allows deletions even out
+    // of memory, so success proves no writability.
+    return (
+      (await this.eval(REMOVE_SCRIPT, 'read', [
+        appId,
+        ...tombstoneArgs(tombstones),
+      ])) === 1
+    );
   }
 
-  async removeExpired(now: number, limit: number): Promise<HeartbeatRecord[]> {
+  async removeExpired(
+    now: number,
+    limit: number,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<HeartbeatRecord[]> {
     const removed: HeartbeatRecord[] = [];
     for (;;) {
       const want = Math.min(REMOVE_BATCH, limit - removed.length);
@@ -412,11 +434,23 @@ export class RedisHeartbeatStore implements HeartbeatStore {
         await this.eval(REMOVE_EXPIRED_SCRIPT, 'read', [
           String(now),
           String(want),
+          ...tombstoneArgs(tombstones),
         ]),
       );
       removed.push(...batch);
       if (batch.length < want || removed.length >= limit) return removed;
     }
+  }
+
+  /** One field of the tombstone hash: no script, O(1). */
+  async tombstone(
+    appId: string,
+    since: number,
+  ): Promise<HeartbeatTombstone | undefined> {
+    const packed = await this.command('read', () =>
+      this.client.hget(this.keys.at(-2)!, appId),
+    );
+    return packed === null ? undefined : unpackTombstone(appId, packed, since);
   }
 
   count(): Promise<number> {
@@ -657,7 +691,10 @@ const MOST_OVERDUE_MAX_CALLS = 100;
  */
 export function redisKeys(prefix: string): string[] {
   const tagged = /\{[^{}]+\}/.test(prefix) ? prefix : `${prefix}{hb}:`;
-  return REDIS_KEY_NAMES.map((name) => `${tagged}${name}`);
+  // The tombstone keys come last: scripts find them as the last two KEYS.
+  return [...REDIS_KEY_NAMES, ...REDIS_TOMBSTONE_KEY_NAMES].map(
+    (name) => `${tagged}${name}`,
+  );
 }
 
 /** A page cursor of this store: the registration sequence number to resume at. */

@@ -9,9 +9,14 @@ import type {
   HeartbeatStoreState,
   HeartbeatUpsertResult,
 } from '../interfaces/heartbeat-store.interface.js';
+import type {
+  HeartbeatTombstone,
+  HeartbeatTombstonePolicy,
+} from '../interfaces/heartbeat-tombstone.interface.js';
 import { CompactIdIndex } from '../internal/compact-id-index.js';
 import { SlotHeap } from '../internal/slot-heap.js';
 import { widen } from '../internal/slot-index.js';
+import { InMemoryTombstones } from './in-memory-tombstones.js';
 
 const INITIAL_CAPACITY = 1024;
 /**
@@ -66,6 +71,8 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
    * until a heartbeat clears it (lateness counts from its end until then).
    */
   private readonly pauses = new Map<number, Pause>();
+  /** Removed apps, when the registry asks for them to be remembered. */
+  private readonly tombstones = new InMemoryTombstones();
 
   constructor(options: InMemoryHeartbeatStoreOptions = {}) {
     const capacity = Math.min(
@@ -130,6 +137,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     } else if (this.index.size >= maxApps) {
       return Promise.resolve({ status: 'full' });
     }
+    this.tombstones.forget(record.appId);
     const created = this.index.add(record.appId);
     this.write(created, record);
     this.registeredAt[created] = record.registeredAt;
@@ -246,14 +254,29 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     return Promise.resolve(best.slots().map((slot) => this.read(slot)));
   }
 
-  remove(appId: string): Promise<boolean> {
+  remove(
+    appId: string,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<boolean> {
     const slot = this.index.slotOf(appId);
     if (slot === -1) return Promise.resolve(false);
+    if (tombstones) {
+      const { lastSeen } = this.read(slot);
+      const state = 'DEREGISTERED';
+      this.tombstones.bury(
+        [{ appId, state, lastSeen, endedAt: tombstones.now }],
+        tombstones,
+      );
+    }
     this.forget(slot);
     return Promise.resolve(true);
   }
 
-  removeExpired(now: number, limit: number): Promise<HeartbeatRecord[]> {
+  removeExpired(
+    now: number,
+    limit: number,
+    tombstones?: HeartbeatTombstonePolicy,
+  ): Promise<HeartbeatRecord[]> {
     const removed: HeartbeatRecord[] = [];
     for (
       let slot = this.deadlines.peek();
@@ -265,7 +288,25 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
       removed.push(this.read(slot));
       this.forget(slot);
     }
+    if (tombstones && removed.length > 0) {
+      this.tombstones.bury(
+        removed.map(({ appId, lastSeen, expiresAt }) => ({
+          appId,
+          state: 'EXPIRED',
+          lastSeen,
+          endedAt: expiresAt,
+        })),
+        tombstones,
+      );
+    }
     return Promise.resolve(removed);
+  }
+
+  tombstone(
+    appId: string,
+    since: number,
+  ): Promise<HeartbeatTombstone | undefined> {
+    return Promise.resolve(this.tombstones.get(appId, since));
   }
 
   count(): Promise<number> {
@@ -331,6 +372,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     this.pauses.clear();
     this.index.clear();
     this.deadlines.clear();
+    this.tombstones.clear();
     return Promise.resolve();
   }
 

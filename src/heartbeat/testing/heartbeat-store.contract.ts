@@ -1,6 +1,7 @@
 import { PAUSED_DEADLINE } from '../core/status.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import { runTombstoneContract } from './heartbeat-store-tombstones.contract.js';
 
 /** How a contract run gets a fresh, empty store and disposes of it. */
 export interface HeartbeatStoreContractFixture<
@@ -24,6 +25,9 @@ export interface HeartbeatStoreContractMatchers {
   toBeUndefined(): void;
   toBeDefined(): void;
   toBeLessThanOrEqual(expected: number): void;
+  toBeGreaterThan(expected: number): void;
+  toBeLessThan(expected: number): void;
+  toContain(expected: unknown): void;
 }
 
 /** `expect` as the contract calls it. */
@@ -656,6 +660,20 @@ export function runHeartbeatStoreContract<S extends HeartbeatStore>(
       if (skip()) return;
       await store.upsert(record('held', T0), 10);
       await store.pause!('held', T0, T0 + 1000);
+      if (store.tombstone) {
+        // Remembered like any other: its last heartbeat, ended when removed.
+        await store.upsert(record('other', T0), 10);
+        await store.pause!('other', T0, undefined);
+        expect(
+          await store.remove('other', { now: T0 + 50, keepMs: 1000, max: 10 }),
+        ).toBe(true);
+        expect(await store.tombstone('other', T0)).toEqual({
+          appId: 'other',
+          state: 'DEREGISTERED',
+          lastSeen: T0,
+          endedAt: T0 + 50,
+        });
+      }
       expect(await store.remove('held')).toBe(true);
       expect(await store.duePauses!(T0 + 10_000, 10)).toEqual([]);
       await store.upsert(record('held', T0 + 10), 10);
@@ -663,6 +681,8 @@ export function runHeartbeatStoreContract<S extends HeartbeatStore>(
       expect(await store.counts(T0 + 10)).toMatchObject({ paused: 0 });
     });
   });
+
+  runTombstoneContract(runner, () => store);
 
   if (!fixture.claimsStateChanges) return;
 

@@ -5,7 +5,6 @@ import {
   Get,
   HttpCode,
   HttpException,
-  NotFoundException,
   Param,
   Post,
   Query,
@@ -18,13 +17,13 @@ import {
   isHeartbeatError,
 } from '../../core/errors.js';
 import { HeartbeatMessages } from '../../core/messages.js';
-import { formatUnknownAppLine } from '../../core/nagios.js';
 import type { HeartbeatAppStatus, HeartbeatState } from '../../core/status.js';
 import { HeartbeatRegistry } from '../../engine/heartbeat-registry.js';
 import {
   HeartbeatAccessGuard,
   RequireHeartbeatAccess,
 } from '../heartbeat-access.guard.js';
+import { appNotFound } from './heartbeat-tombstone.view.js';
 
 export type { HeartbeatAppView } from '../../core/app-view.js';
 
@@ -114,19 +113,19 @@ export class HeartbeatApiController {
   @Get(':id')
   async get(@Param('id') id: string): Promise<HeartbeatAppView> {
     const status = await this.guard(() => this.registry.get(id));
-    if (!status) throw new NotFoundException(formatUnknownAppLine(id));
+    if (!status) throw await this.notFound(id);
     return this.view(status);
   }
 
   /**
    * Removes an app, as its own `hb_done` would (a `heartbeat.deregistered` event follows); 404
-   * when it is not known.
+   * when it is not known (with its tombstone when it ended within `tombstoneMs`).
    */
   @Delete(':id')
   @RequireHeartbeatAccess('admin')
   async remove(@Param('id') id: string): Promise<HeartbeatRemovedView> {
     const removed = await this.guard(() => this.registry.deregister(id));
-    if (!removed) throw new NotFoundException(formatUnknownAppLine(id));
+    if (!removed) throw await this.notFound(id);
     return { id, removed: true };
   }
 
@@ -144,7 +143,7 @@ export class HeartbeatApiController {
   ): Promise<HeartbeatAppView> {
     const until = pauseEnd(body?.until ?? single('until', untilQuery));
     const status = await this.guard(() => this.registry.pause(id, until));
-    if (!status) throw new NotFoundException(formatUnknownAppLine(id));
+    if (!status) throw await this.notFound(id);
     return this.view(status);
   }
 
@@ -154,8 +153,13 @@ export class HeartbeatApiController {
   @RequireHeartbeatAccess('admin')
   async resume(@Param('id') id: string): Promise<HeartbeatAppView> {
     const status = await this.guard(() => this.registry.resume(id));
-    if (!status) throw new NotFoundException(formatUnknownAppLine(id));
+    if (!status) throw await this.notFound(id);
     return this.view(status);
+  }
+
+  /** A JSON 404, with what is remembered of the app when it ended within `tombstoneMs`. */
+  private async notFound(id: string): Promise<HttpException> {
+    return appNotFound(id, await this.guard(() => this.registry.tombstone(id)));
   }
 
   private view(status: HeartbeatAppStatus): HeartbeatAppView {
