@@ -11,6 +11,7 @@ import type {
 import { CompactIdIndex } from '../internal/compact-id-index.js';
 import { SlotHeap } from '../internal/slot-heap.js';
 import { widen } from '../internal/slot-index.js';
+import type { StateBlockEncoder } from './in-memory-state.format.js';
 
 const INITIAL_CAPACITY = 1024;
 /**
@@ -95,9 +96,10 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   upsert(
     record: HeartbeatRecord,
     maxApps: number,
+    now: number = record.lastSeen,
   ): Promise<HeartbeatUpsertResult> {
     const slot = this.index.slotOf(record.appId);
-    if (slot !== -1 && this.deadlines.deadlineOf(slot) > record.lastSeen) {
+    if (slot !== -1 && this.deadlines.deadlineOf(slot) > now) {
       this.write(slot, record);
       this.deadlines.update(slot, record.expiresAt);
       return Promise.resolve({ status: 'updated', record: this.read(slot) });
@@ -248,6 +250,57 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
 
   count(): Promise<number> {
     return Promise.resolve(this.index.size);
+  }
+
+  /**
+   * Appends up to `limit` records, in registration order from sequence `fromSeq` on, to a state
+   * file block, straight from the columns and the ID arena; returns the sequence to resume at, or
+   * `undefined` when the slice reached the last record. Sequence numbers survive compaction, so a
+   * flush may resume after other code ran; a record changed after its slice was taken is written
+   * by the next flush. (Pause fields, when records gain them, are appended here too.) @internal
+   */
+  exportSlice(
+    fromSeq: number,
+    limit: number,
+    encoder: StateBlockEncoder,
+  ): number | undefined {
+    const { index, deadlines } = this;
+    const end = index.slotEnd;
+    const arena = index.arenaBytes;
+    let slot = index.firstSlotFrom(fromSeq);
+    for (let taken = 0; slot < end && taken < limit; slot++) {
+      if (!index.isLive(slot)) continue;
+      encoder.append(
+        arena,
+        index.idOffsetOf(slot),
+        index.idMetaOf(slot),
+        this.lastSeen[slot]!,
+        this.delayMs[slot]!,
+        this.registeredAt[slot]!,
+        this.warnAt[slot]!,
+        this.critAt[slot]!,
+        deadlines.deadlineOf(slot),
+      );
+      taken++;
+    }
+    return slot < end ? index.seqOf(slot) : undefined;
+  }
+
+  /**
+   * Adds a record read from a state file, as it was (its `registeredAt` included), after every
+   * record held: `restored`, or why not (`duplicate` ID, store `full` at `maxApps`). @internal
+   */
+  importRecord(
+    record: HeartbeatRecord,
+    maxApps: number,
+  ): 'restored' | 'duplicate' | 'full' {
+    if (this.index.slotOf(record.appId) !== -1) return 'duplicate';
+    if (this.index.size >= maxApps) return 'full';
+    const slot = this.index.add(record.appId);
+    this.write(slot, record);
+    this.registeredAt[slot] = record.registeredAt;
+    this.deadlines.push(slot, record.expiresAt);
+    return 'restored';
   }
 
   close(): Promise<void> {
