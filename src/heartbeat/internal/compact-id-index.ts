@@ -137,8 +137,23 @@ export class CompactIdIndex {
     return low;
   }
 
+  /**
+   * Adds an ID at a new slot after every other, unless it is present: then returns -1. One hash
+   * where `slotOf` and `add` would compute two (a state file's restore).
+   */
+  addIfAbsent(id: string): number {
+    const hash = this.hash(id);
+    for (let bucket = hash & this.mask; ; bucket = (bucket + 1) & this.mask) {
+      const entry = this.table[bucket]!;
+      if (entry === 0) break;
+      const slot = entry - 1;
+      if (this.hashes[slot] === hash && this.equals(slot, id)) return -1;
+    }
+    return this.add(id, hash);
+  }
+
   /** Adds an ID that is not present, at a new slot after every other. */
-  add(id: string): number {
+  add(id: string, hash = this.hash(id)): number {
     if (this.end === this.capacity) {
       this.capacity *= 2;
       this.hashes = widen(this.hashes, this.capacity);
@@ -158,7 +173,6 @@ export class CompactIdIndex {
     if ((this.live + 1) * 2 > this.table.length)
       this.rehash(this.table.length * 2);
     const slot = this.end++;
-    const hash = this.hash(id);
     this.hashes[slot] = hash;
     this.offsets[slot] = this.arenaUsed;
     const meta = encodeWtf8(id, this.arena, this.arenaUsed);

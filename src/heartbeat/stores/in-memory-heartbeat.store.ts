@@ -294,9 +294,11 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     record: HeartbeatRecord,
     maxApps: number,
   ): 'restored' | 'duplicate' | 'full' {
-    if (this.index.slotOf(record.appId) !== -1) return 'duplicate';
-    if (this.index.size >= maxApps) return 'full';
-    const slot = this.index.add(record.appId);
+    if (this.index.size >= maxApps) {
+      return this.index.slotOf(record.appId) === -1 ? 'full' : 'duplicate';
+    }
+    const slot = this.index.addIfAbsent(record.appId);
+    if (slot === -1) return 'duplicate';
     this.write(slot, record);
     this.registeredAt[slot] = record.registeredAt;
     this.deadlines.push(slot, record.expiresAt);

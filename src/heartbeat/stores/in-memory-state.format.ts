@@ -99,6 +99,8 @@ export function encodeStateEnd(totalRecords: number): Buffer {
  */
 export class StateBlockEncoder {
   private buffer = Buffer.allocUnsafe(64 * 1024);
+  /** A view on `buffer`: V8 compiles its accessors inline, Buffer's `writeDoubleLE` it does not. */
+  private view = viewOf(this.buffer);
   private at = BLOCK_HEADER_BYTES;
   private count = 0;
 
@@ -121,16 +123,24 @@ export class StateBlockEncoder {
   ): void {
     const idBytes = meta & MAX_ID_BYTES;
     this.reserve(RECORD_FIXED_BYTES + idBytes);
-    const buffer = this.buffer;
-    let at = buffer.writeUInt32LE(meta >>> 0, this.at);
-    at = buffer.writeDoubleLE(lastSeen, at);
-    at = buffer.writeDoubleLE(delayMs, at);
-    at = buffer.writeDoubleLE(registeredAt, at);
-    at = buffer.writeDoubleLE(warnAt, at);
-    at = buffer.writeDoubleLE(critAt, at);
-    at = buffer.writeDoubleLE(expiresAt, at);
-    arena.copy(buffer, at, idStart, idStart + idBytes);
-    this.at = at + idBytes;
+    const { view } = this;
+    const at = this.at;
+    view.setUint32(at, meta >>> 0, true);
+    view.setFloat64(at + 4, lastSeen, true);
+    view.setFloat64(at + 12, delayMs, true);
+    view.setFloat64(at + 20, registeredAt, true);
+    view.setFloat64(at + 28, warnAt, true);
+    view.setFloat64(at + 36, critAt, true);
+    view.setFloat64(at + 44, expiresAt, true);
+    const idAt = at + RECORD_FIXED_BYTES;
+    if (idBytes <= 16) {
+      // Short IDs byte by byte: cheaper than a native copy call.
+      for (let i = 0; i < idBytes; i++)
+        this.buffer[idAt + i] = arena[idStart + i]!;
+    } else {
+      arena.copy(this.buffer, idAt, idStart, idStart + idBytes);
+    }
+    this.at = idAt + idBytes;
     this.count++;
   }
 
@@ -158,7 +168,12 @@ export class StateBlockEncoder {
     );
     this.buffer.copy(wider, 0, 0, this.at);
     this.buffer = wider;
+    this.view = viewOf(wider);
   }
+}
+
+function viewOf(buffer: Buffer): DataView {
+  return new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** A state file that cannot be read at all: no header this code understands. @internal */
@@ -204,6 +219,7 @@ export function readStateFile(
   let total = 0;
   const frame = Buffer.alloc(BLOCK_HEADER_BYTES);
   let payload = Buffer.alloc(0);
+  let view = viewOf(payload);
   const scratch = {
     appId: '',
     lastSeen: 0,
@@ -247,8 +263,10 @@ export function readStateFile(
     ) {
       return result(`damaged block header at byte ${position}`);
     }
-    if (payload.length < length)
+    if (payload.length < length) {
       payload = Buffer.alloc(Math.max(length, payload.length * 2));
+      view = viewOf(payload);
+    }
     const body = payload.subarray(0, length);
     const gotBody = read(body, position + BLOCK_HEADER_BYTES, length);
     if (gotBody < length) {
@@ -268,7 +286,7 @@ export function readStateFile(
         badRecords += count - i;
         break;
       }
-      const meta = body.readUInt32LE(at);
+      const meta = view.getUint32(at, true);
       const idBytes = meta & MAX_ID_BYTES;
       const idStart = at + RECORD_FIXED_BYTES;
       if (idStart + idBytes > length) {
@@ -276,12 +294,12 @@ export function readStateFile(
         badRecords += count - i;
         break;
       }
-      scratch.lastSeen = body.readDoubleLE(at + 4);
-      scratch.delayMs = body.readDoubleLE(at + 12);
-      scratch.registeredAt = body.readDoubleLE(at + 20);
-      scratch.warnAt = body.readDoubleLE(at + 28);
-      scratch.critAt = body.readDoubleLE(at + 36);
-      scratch.expiresAt = body.readDoubleLE(at + 44);
+      scratch.lastSeen = view.getFloat64(at + 4, true);
+      scratch.delayMs = view.getFloat64(at + 12, true);
+      scratch.registeredAt = view.getFloat64(at + 20, true);
+      scratch.warnAt = view.getFloat64(at + 28, true);
+      scratch.critAt = view.getFloat64(at + 36, true);
+      scratch.expiresAt = view.getFloat64(at + 44, true);
       at = idStart + idBytes;
       if (idBytes === 0 || !validTimes(scratch)) {
         badRecords++;
