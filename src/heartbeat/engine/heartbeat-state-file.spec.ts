@@ -195,6 +195,15 @@ describe('HeartbeatRegistry with a state file (restarts without amnesia)', () =>
     expect((await after.list()).map((app) => app.appId)).toEqual(['a', 'b']);
   });
 
+  it('a flush asked for after close() leaves the last save alone', async () => {
+    const registry = start();
+    await registry.register('kept', 0);
+    await stop(registry);
+    const saved = readFileSync(file);
+    await registry.flushState();
+    expect(readFileSync(file)).toEqual(saved);
+  });
+
   it('closing the Express middleware writes the file too', async () => {
     const before = createHeartbeatMiddleware({
       stateFile: file,

@@ -83,6 +83,8 @@ export class HeartbeatStateFile {
   private queue: Promise<void> = Promise.resolve();
   private timer?: NodeJS.Timeout;
   private closed = false;
+  /** Set once the last flush of `close()` is queued: later calls must not save a closed store. */
+  private finished = false;
   private failing = false;
   private report: {
     -readonly [
@@ -217,6 +219,7 @@ export class HeartbeatStateFile {
    * made before the call.
    */
   flush(): Promise<void> {
+    if (this.finished) return this.queue;
     const run = this.queue.then(() => this.write());
     this.queue = run.catch(() => undefined);
     return run;
@@ -228,7 +231,9 @@ export class HeartbeatStateFile {
     this.closed = true;
     clearTimeout(this.timer);
     try {
-      await this.flush();
+      const last = this.flush();
+      this.finished = true;
+      await last;
     } catch (error) {
       this.logger.error(
         `state file ${this.path}: the last save failed (${String(error)}); changes since the previous save are lost`,
