@@ -1,4 +1,4 @@
-// npm run bench [-- --full] [-- --only=1,2,3,4,5,6] [-- --no-build]
+// npm run bench [-- --full] [-- --only=1,2,3,4,5,6] [-- --no-build] [-- --scale] [-- --state]
 //
 // Runs the heartbeat server and its baselines side by side on this machine and prints ratios.
 // Every HTTP target of every scenario runs in one loop of alternating rounds, so background load
@@ -19,6 +19,14 @@ import { preload } from './preload.mjs';
 if (process.argv.includes('--scale')) {
   const { runScaleBenchmarks } = await import('./scale.mjs');
   await runScaleBenchmarks(process.argv.slice(2));
+  process.exit(0);
+}
+
+// --state: the state file at 1,000,000 apps (bench/state-file.mjs: flush duration and event-loop
+// stall, file size, start-up load time).
+if (process.argv.includes('--state')) {
+  const { runStateFileBenchmark } = await import('./state-file.mjs');
+  await runStateFileBenchmark(process.argv.slice(2));
   process.exit(0);
 }
 

@@ -319,6 +319,57 @@ describe('HB_DASHBOARD', () => {
   });
 });
 
+describe('HB_STATE_FILE', () => {
+  it('is off by default, with documented flush limits', () => {
+    const { heartbeat } = loadAppConfig({});
+    expect(heartbeat.stateFile).toBeUndefined();
+    expect(heartbeat).toMatchObject({
+      stateFlushMs: 1000,
+      stateFlushBatchSize: 10_000,
+    });
+    expect(loadAppConfig({ HB_STATE_FILE: '  ' }).heartbeat.stateFile).toBe(
+      undefined,
+    );
+  });
+
+  it('maps the file and its limits onto options, validated by name', () => {
+    expect(
+      loadAppConfig({
+        HB_STATE_FILE: ' /var/lib/heartbeat/state.bin ',
+        HB_STATE_FLUSH_MS: '250',
+        HB_STATE_FLUSH_BATCH_SIZE: '500',
+      }).heartbeat,
+    ).toMatchObject({
+      stateFile: '/var/lib/heartbeat/state.bin',
+      stateFlushMs: 250,
+      stateFlushBatchSize: 500,
+    });
+    expect(() => loadAppConfig({ HB_STATE_FLUSH_MS: '5' })).toThrow(
+      'invalid heartbeat option HB_STATE_FLUSH_MS=5: expected an integer >= 10',
+    );
+    expect(() => loadAppConfig({ HB_STATE_FLUSH_BATCH_SIZE: '0' })).toThrow(
+      'invalid heartbeat option HB_STATE_FLUSH_BATCH_SIZE=0: expected an integer >= 1',
+    );
+  });
+
+  it('is refused with Redis, which keeps the registry itself', () => {
+    expect(() =>
+      loadAppConfig({
+        HB_STATE_FILE: '/tmp/state.bin',
+        REDIS_URL: 'redis://127.0.0.1:6379',
+      }),
+    ).toThrow(
+      'HB_STATE_FILE=/tmp/state.bin is for the in-memory registry, but REDIS_URL keeps it in Redis, which persists it itself: unset HB_STATE_FILE',
+    );
+    expect(() =>
+      loadAppConfig({
+        HB_STATE_FILE: '/tmp/state.bin',
+        REDIS_CLUSTER_NODES: '127.0.0.1:7000',
+      }),
+    ).toThrow(/^HB_STATE_FILE=.* REDIS_CLUSTER_NODES keeps it in Redis/);
+  });
+});
+
 describe('HB_SHUTDOWN_TIMEOUT_MS', () => {
   it.each([
     [{}, 10_000],

@@ -77,6 +77,8 @@ const NUMERIC_OPTIONS = {
   HB_DASHBOARD_MAX_PAGE_SIZE: 'dashboardMaxPageSize',
   HB_DASHBOARD_KEEPALIVE_MS: 'dashboardKeepAliveMs',
   HB_DASHBOARD_REFRESH_MS: 'dashboardRefreshMs',
+  HB_STATE_FLUSH_MS: 'stateFlushMs',
+  HB_STATE_FLUSH_BATCH_SIZE: 'stateFlushBatchSize',
 } as const satisfies Record<string, keyof HeartbeatModuleOptions>;
 
 /** The variable that sets each option, for error messages. */
@@ -85,6 +87,7 @@ const VARIABLE_OF: Partial<Record<keyof HeartbeatModuleOptions, string>> = {
     Object.entries(NUMERIC_OPTIONS).map(([name, option]) => [option, name]),
   ),
   corsOrigin: 'HB_CORS_ORIGIN',
+  stateFile: 'HB_STATE_FILE',
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -183,6 +186,7 @@ export function heartbeatOptionsFromEnv(env: Env): HeartbeatOptionsFromEnv {
   if (env.HB_CORS_ORIGIN !== undefined) {
     options.corsOrigin = env.HB_CORS_ORIGIN.trim() || false;
   }
+  options.stateFile = env.HB_STATE_FILE?.trim() || undefined;
   options.auth = authFromEnv(env);
   options.webhooks = webhooksFromEnv(env);
   return options as HeartbeatOptionsFromEnv;
@@ -208,6 +212,15 @@ function describeByVariable(env: Env) {
  * is reported once, clearly, by the name of the variable to fix.
  */
 export function loadAppConfig(env: Env): AppConfig {
+  const redis = redisFromEnv(env);
+  const stateFile = env.HB_STATE_FILE?.trim();
+  if (redis.redis && stateFile) {
+    // Redis keeps the registry across restarts of the server; a file beside it would be a second,
+    // stale copy.
+    throw new Error(
+      `HB_STATE_FILE=${stateFile} is for the in-memory registry, but ${redis.redis.url ? 'REDIS_URL' : 'REDIS_CLUSTER_NODES'} keeps it in Redis, which persists it itself: unset HB_STATE_FILE`,
+    );
+  }
   return {
     ...resolveListenAddress(env),
     heartbeat: byVariable(() =>
@@ -217,7 +230,7 @@ export function loadAppConfig(env: Env): AppConfig {
     ),
     adapter: adapterFromEnv(env),
     dashboard: booleanFrom(env, 'HB_DASHBOARD', true),
-    ...redisFromEnv(env),
+    ...redis,
     shutdownTimeoutMs: shutdownTimeoutFromEnv(env),
   };
 }

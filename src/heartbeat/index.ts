@@ -62,6 +62,7 @@ export {
   type HeartbeatWalkOptions,
 } from './engine/heartbeat-registry.js';
 export type { HeartbeatEventEmitter } from './engine/heartbeat-event.tracker.js';
+export type { HeartbeatStateFileReport } from './engine/heartbeat-state-file.js';
 export {
   HeartbeatAccessControl,
   type HeartbeatAccessGrant,

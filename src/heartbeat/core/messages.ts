@@ -49,6 +49,9 @@ export const HeartbeatMessages = {
   /** `option` names the option and its value, e.g. `maxApps=-3` or `HB_MAX_APPS=-3`. */
   invalidOption: (option: string, expected: string) =>
     `invalid heartbeat option ${option}: expected ${expected}`,
+  /** `option` names the state file option and its value, as `invalidOption` does. */
+  stateFileWithOwnStore: (option: string, store: string) =>
+    `invalid heartbeat option ${option}: a state file keeps the in-memory registry, but the registry is in ${store}, which keeps its records itself; leave the state file out`,
   /** Each argument names a threshold option and its value, as `invalidOption` does. */
   unorderedThresholds: (warn: string, crit: string, drop: string) =>
     `heartbeat thresholds must satisfy 0 < warn < crit <= drop, got ${warn} ${crit} ${drop}`,

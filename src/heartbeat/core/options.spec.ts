@@ -102,6 +102,32 @@ describe('resolveHeartbeatOptions', () => {
     expect(resolveHeartbeatOptions(once)).toEqual(once);
   });
 
+  it('takes a state file for the in-memory store, and refuses it with a store that keeps its own records', () => {
+    expect(resolveHeartbeatOptions({ stateFile: '/tmp/x.bin' })).toMatchObject({
+      stateFile: '/tmp/x.bin',
+      stateFlushMs: 1000,
+      stateFlushBatchSize: 10_000,
+    });
+    expect(
+      resolveHeartbeatOptions({ stateFile: '' }).stateFile,
+    ).toBeUndefined();
+    expect(() =>
+      resolveHeartbeatOptions({ stateFile: 7 as unknown as string }),
+    ).toThrow('invalid heartbeat option stateFile=7: expected a file path');
+    class RedisLikeStore {}
+    expect(() =>
+      resolveHeartbeatOptions({
+        stateFile: '/tmp/x.bin',
+        store: new RedisLikeStore() as never,
+      }),
+    ).toThrow(
+      'invalid heartbeat option stateFile="/tmp/x.bin": a state file keeps the in-memory registry, but the registry is in RedisLikeStore, which keeps its records itself; leave the state file out',
+    );
+    expect(() => resolveHeartbeatOptions({ stateFlushMs: '9' })).toThrow(
+      'invalid heartbeat option stateFlushMs="9": expected an integer >= 10, written as decimal digits',
+    );
+  });
+
   it('accepts crit == drop', () => {
     expect(resolveHeartbeatOptions({ critThreshold: 6 }).critThreshold).toBe(6);
   });

@@ -42,6 +42,8 @@ export const HEARTBEAT_DEFAULTS = {
   dashboardMaxPageSize: 1_000,
   dashboardKeepAliveMs: 15_000,
   dashboardRefreshMs: 5_000,
+  stateFlushMs: 1000,
+  stateFlushBatchSize: 10_000,
 } as const satisfies ResolvedHeartbeatOptions;
 
 type NumericOption = Exclude<
@@ -84,6 +86,8 @@ const INTEGER_MINIMUMS: Record<
   dashboardMaxPageSize: 1,
   dashboardKeepAliveMs: 10,
   dashboardRefreshMs: 100,
+  stateFlushMs: 10,
+  stateFlushBatchSize: 1,
 };
 
 /** Threshold options, which take fractions (`2.5`). */
@@ -130,6 +134,18 @@ export interface HeartbeatOptionsSource {
 
 const describeOption = (option: string, value: unknown): string =>
   `${option}=${JSON.stringify(value)}`;
+
+/**
+ * Whether a store can be saved to a state file: the in-memory store (or one built like it) that
+ * exports and imports its records by slices. Others (Redis) keep their records themselves.
+ */
+function canHoldStateFile(store: unknown): boolean {
+  const candidate = store as Record<string, unknown>;
+  return (
+    typeof candidate.exportSlice === 'function' &&
+    typeof candidate.importRecord === 'function'
+  );
+}
 
 /**
  * A number given as a number, or as a string that matches `format` exactly; undefined for
@@ -220,6 +236,26 @@ export function resolveHeartbeatOptions(
         'a string or false',
       ),
     );
+  }
+  const { stateFile } = options;
+  if (stateFile !== undefined) {
+    if (typeof stateFile !== 'string' || stateFile.includes('\0')) {
+      throw new Error(
+        HeartbeatMessages.invalidOption(
+          nameOf('stateFile', stateFile),
+          'a file path',
+        ),
+      );
+    }
+    if (stateFile.trim() === '') delete options.stateFile;
+    else if (options.store !== undefined && !canHoldStateFile(options.store)) {
+      throw new Error(
+        HeartbeatMessages.stateFileWithOwnStore(
+          nameOf('stateFile', stateFile),
+          (options.store as object).constructor?.name ?? 'store',
+        ),
+      );
+    }
   }
   return Object.freeze({
     ...(options as unknown as ResolvedHeartbeatOptions),

@@ -95,4 +95,33 @@ describe('HeartbeatOutageLedger', () => {
     expect(ledger.maxCredit(now)).toBe(MAX_REMEMBERED_OUTAGES * 10);
     expect(ledger.credit(100, now)).toBe(MAX_REMEMBERED_OUTAGES * 10);
   });
+  it('continues from a snapshot with the downtime as one more refused period', () => {
+    ledger.begin(1000);
+    ledger.end(2000);
+    ledger.begin(5000); // still open when the snapshot is taken at 6000
+    const snapshot = ledger.snapshot(6000);
+    expect(snapshot).toEqual({
+      forgottenMs: 0,
+      outages: [
+        [1000, 2000],
+        [5000, 6000],
+      ],
+    });
+    const restored = new HeartbeatOutageLedger();
+    restored.restore(snapshot, 6000, 106_000); // down from 6000 to 106000
+    // Recorded time continues where it stood at the snapshot: 6000 - 2000 refused.
+    expect(restored.recordedTime(106_000)).toBe(ledger.recordedTime(6000));
+    expect(restored.recordedTime(106_500)).toBe(4500);
+    expect(restored.open).toBe(false);
+    // A record seen at 500 is credited every refused period after it, the downtime included.
+    expect(restored.credit(500, 106_500)).toBe(1000 + 1000 + 100_000);
+    expect(restored.credit(5500, 106_500)).toBe(500 + 100_000);
+  });
+
+  it('credits nothing for a clock that went backwards across the restart', () => {
+    const restored = new HeartbeatOutageLedger();
+    restored.restore({ forgottenMs: 250, outages: [] }, 10_000, 9000);
+    expect(restored.empty).toBe(true);
+    expect(restored.recordedTime(9000)).toBe(8750);
+  });
 });

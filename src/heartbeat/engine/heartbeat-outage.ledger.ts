@@ -117,6 +117,53 @@ export class HeartbeatOutageLedger {
     }
   }
 
+  /**
+   * The ledger at `now`, for a state file: the forgotten total and the outages remembered, one in
+   * progress ending at `now`.
+   */
+  snapshot(now: number): {
+    forgottenMs: number;
+    outages: Array<readonly [number, number]>;
+  } {
+    const outages: Array<readonly [number, number]> = this.starts.map(
+      (start, i) => [start, this.ends[i]!] as const,
+    );
+    if (this.openSince !== undefined && now > this.openSince) {
+      outages.push([this.openSince, now]);
+    }
+    return { forgottenMs: this.forgottenMs, outages };
+  }
+
+  /**
+   * Continues from a snapshot taken at `savedAt` (by a previous process) and counts the time
+   * from `savedAt` to `now`, when this process was not running, as one more refused period:
+   * heartbeats could not be recorded then either. Recorded time thus continues where it stood at
+   * `savedAt`, so every deadline stored before the stop keeps exactly the time it had left, and
+   * each record is credited with the downtime after its heartbeat. Replaces what the ledger held.
+   */
+  restore(
+    snapshot: {
+      readonly forgottenMs: number;
+      readonly outages: ReadonlyArray<readonly [number, number]>;
+    },
+    savedAt: number,
+    now: number,
+  ): void {
+    this.starts = [];
+    this.ends = [];
+    this.before = [];
+    this.openSince = undefined;
+    this.forgottenMs = snapshot.forgottenMs;
+    for (const [start, end] of snapshot.outages) {
+      this.begin(start);
+      this.end(end);
+    }
+    // A clock that went backwards across the restart credits nothing (and takes nothing back).
+    const last = this.ends.at(-1) ?? Number.NEGATIVE_INFINITY;
+    this.begin(Math.max(savedAt, last));
+    this.end(now);
+  }
+
   /** Refused time before `t`; the outage in progress counts up to `now`. */
   private refusedBefore(t: number, now: number): number {
     // The last closed outage that started before t.

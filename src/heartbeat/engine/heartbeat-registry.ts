@@ -42,6 +42,11 @@ import type { HeartbeatEvent } from './heartbeat.events.js';
 import { HeartbeatOutageLedger } from './heartbeat-outage.ledger.js';
 import { expiredTombstone, tombstonePolicy } from './heartbeat-tombstones.js';
 import {
+  HeartbeatStateFile,
+  type HeartbeatSliceStore,
+  type HeartbeatStateFileReport,
+} from './heartbeat-state-file.js';
+import {
   consoleHeartbeatLogger,
   type HeartbeatLogger,
 } from './heartbeat.logger.js';
@@ -144,6 +149,16 @@ export interface HeartbeatRegistryDependencies {
   readonly logger?: HeartbeatLogger;
 }
 
+function isSliceStore(
+  store: HeartbeatStore,
+): store is HeartbeatStore & HeartbeatSliceStore {
+  const candidate = store as Partial<HeartbeatSliceStore>;
+  return (
+    typeof candidate.exportSlice === 'function' &&
+    typeof candidate.importRecord === 'function'
+  );
+}
+
 /**
  * The heartbeat engine: the one registry behind every face (the Nest module, the Express
  * middleware, the standalone server) and the host application's own code. It validates input
@@ -166,6 +181,8 @@ export class HeartbeatRegistry {
   private readonly outageHorizonMs: number;
   /** A store that throws its own errors (not `HeartbeatError`s) is logged once per outage. */
   private storeFailing = false;
+  /** The `stateFile` option: the registry saved across restarts. */
+  private readonly state?: HeartbeatStateFile;
 
   /** Totals since start (read-only for callers). */
   readonly counters: Readonly<HeartbeatCounters> = {
@@ -218,6 +235,27 @@ export class HeartbeatRegistry {
     );
     this.outageHorizonMs =
       options.dropThreshold * (options.maxTimeoutMs + options.toleranceMs);
+    if (options.stateFile !== undefined) {
+      if (!isSliceStore(store)) {
+        throw new Error(
+          HeartbeatMessages.stateFileWithOwnStore(
+            `stateFile=${JSON.stringify(options.stateFile)}`,
+            (store as object).constructor?.name ?? 'store',
+          ),
+        );
+      }
+      this.state = new HeartbeatStateFile(
+        options.stateFile,
+        options,
+        store,
+        this.outages,
+        clock,
+        logger,
+      );
+      // Synchronous, before anything is served: a query never sees a half-restored registry.
+      this.state.load();
+      this.state.start();
+    }
   }
 
   /**
@@ -549,8 +587,25 @@ export class HeartbeatRegistry {
     return dropped;
   }
 
-  /** Completes `events$` and closes the store (which closes only what it opened). */
+  /**
+   * With the `stateFile` option: writes the state file now and resolves once it is on disk (the
+   * registry also does so every `stateFlushMs` and at {@link close}). Without it, does nothing.
+   */
+  async flushState(): Promise<void> {
+    await this.state?.flush();
+  }
+
+  /** With the `stateFile` option: what it restored at start-up and how its flushes go. */
+  get stateFile(): HeartbeatStateFileReport | undefined {
+    return this.state?.status;
+  }
+
+  /**
+   * Writes the state file a last time (with the `stateFile` option), completes `events$` and
+   * closes the store (which closes only what it opened).
+   */
   async close(): Promise<void> {
+    await this.state?.close();
     this.tracker.close();
     await this.store.close?.();
   }
@@ -714,6 +769,7 @@ export class HeartbeatRegistry {
           ),
         },
         this.options.maxApps,
+        this.outages.recordedTime(now),
       ),
     );
     if (result.status === 'full') {

@@ -95,10 +95,16 @@ export interface HeartbeatStore {
    * An existing record with `expiresAt <= record.lastSeen` has already been dropped: it is
    * replaced as if new (`created`, fresh `registeredAt`, listed last) and returned as `dropped`.
    * A new ID is refused with `{ status: 'full' }` when the store already holds `maxApps` records.
+   *
+   * `now` is the registry's recorded time (see above), which differs from `record.lastSeen`
+   * (wall time) once time was credited (a store outage, a restart from a state file). A store
+   * that takes it judges "already dropped" by `expiresAt <= now`, so a record the credit kept
+   * alive is refreshed, not registered anew; a store that ignores it compares with `lastSeen`.
    */
   upsert(
     record: HeartbeatRecord,
     maxApps: number,
+    now?: number,
   ): Promise<HeartbeatUpsertResult>;
   /** One record, or `undefined`. Expired records may still be returned until removed. */
   get(appId: string): Promise<HeartbeatRecord | undefined>;

@@ -99,14 +99,25 @@ export class CompactIdIndex {
 
   /** The ID held in a live slot, as a new string. */
   idOf(slot: number): string {
-    const meta = this.lengths[slot]!;
-    const start = this.offsets[slot]!;
-    const end = start + (meta & LENGTH_MASK);
-    if ((meta & NON_ASCII) === 0)
-      return this.arena.toString('latin1', start, end);
-    if ((meta & LONE_SURROGATE) === 0)
-      return this.arena.toString('utf8', start, end);
-    return decodeWtf8(this.arena, start, end);
+    return idFromBytes(this.arena, this.offsets[slot]!, this.lengths[slot]!);
+  }
+
+  /**
+   * Where a live slot's ID lies in {@link arenaBytes}: its byte offset. With {@link idMetaOf},
+   * what a snapshot copies without decoding the ID (see {@link idFromBytes}).
+   */
+  idOffsetOf(slot: number): number {
+    return this.offsets[slot]!;
+  }
+
+  /** A live slot's ID byte length with its NON_ASCII / LONE_SURROGATE flags (`idFromBytes`). */
+  idMetaOf(slot: number): number {
+    return this.lengths[slot]!;
+  }
+
+  /** The byte arena the IDs live in (read-only for callers; it is replaced when it grows). */
+  get arenaBytes(): Buffer {
+    return this.arena;
   }
 
   /** The registration sequence number of a slot (increasing with the slot). */
@@ -126,8 +137,23 @@ export class CompactIdIndex {
     return low;
   }
 
+  /**
+   * Adds an ID at a new slot after every other, unless it is present: then returns -1. One hash
+   * where `slotOf` and `add` would compute two (a state file's restore).
+   */
+  addIfAbsent(id: string): number {
+    const hash = this.hash(id);
+    for (let bucket = hash & this.mask; ; bucket = (bucket + 1) & this.mask) {
+      const entry = this.table[bucket]!;
+      if (entry === 0) break;
+      const slot = entry - 1;
+      if (this.hashes[slot] === hash && this.equals(slot, id)) return -1;
+    }
+    return this.add(id, hash);
+  }
+
   /** Adds an ID that is not present, at a new slot after every other. */
-  add(id: string): number {
+  add(id: string, hash = this.hash(id)): number {
     if (this.end === this.capacity) {
       this.capacity *= 2;
       this.hashes = widen(this.hashes, this.capacity);
@@ -147,7 +173,6 @@ export class CompactIdIndex {
     if ((this.live + 1) * 2 > this.table.length)
       this.rehash(this.table.length * 2);
     const slot = this.end++;
-    const hash = this.hash(id);
     this.hashes[slot] = hash;
     this.offsets[slot] = this.arenaUsed;
     const meta = encodeWtf8(id, this.arena, this.arenaUsed);
@@ -320,6 +345,26 @@ function encodeWtf8(id: string, target: Uint8Array, at: number): number {
     target[p++] = 0x80 | (c & 0x3f);
   }
   return ((p - at) | flags) >>> 0;
+}
+
+/** Longest ID byte length a meta word can carry. @internal */
+export const MAX_ID_BYTES = LENGTH_MASK;
+
+/**
+ * The ID that `meta` (byte length and flags, as {@link CompactIdIndex.idMetaOf} gives it)
+ * describes at `start` in `bytes`: how a snapshot's IDs are read back without re-validating the
+ * encoding (the caller validates the ID as it validates any appid).
+ * @internal
+ */
+export function idFromBytes(
+  bytes: Buffer,
+  start: number,
+  meta: number,
+): string {
+  const end = start + (meta & LENGTH_MASK);
+  if ((meta & NON_ASCII) === 0) return bytes.toString('latin1', start, end);
+  if ((meta & LONE_SURROGATE) === 0) return bytes.toString('utf8', start, end);
+  return decodeWtf8(bytes, start, end);
 }
 
 /** Decodes what {@link encodeWtf8} wrote, lone surrogates included. */

@@ -16,6 +16,7 @@ import type {
 import { CompactIdIndex } from '../internal/compact-id-index.js';
 import { SlotHeap } from '../internal/slot-heap.js';
 import { widen } from '../internal/slot-index.js';
+import type { StateBlockEncoder } from './in-memory-state.format.js';
 import { InMemoryTombstones } from './in-memory-tombstones.js';
 
 const INITIAL_CAPACITY = 1024;
@@ -114,9 +115,10 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   upsert(
     record: HeartbeatRecord,
     maxApps: number,
+    now: number = record.lastSeen,
   ): Promise<HeartbeatUpsertResult> {
     const slot = this.index.slotOf(record.appId);
-    if (slot !== -1 && this.deadlines.deadlineOf(slot) > record.lastSeen) {
+    if (slot !== -1 && this.deadlines.deadlineOf(slot) > now) {
       const pause = this.pauses.get(slot);
       if (pause && this.holds(slot, pause, record.lastSeen)) {
         // A heartbeat does not end a pause: it is noted, the pause's deadlines stay.
@@ -366,6 +368,89 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     return Promise.resolve(
       due.slice(0, limit).map(([, slot]) => this.read(slot)),
     );
+  }
+
+  /**
+   * Appends up to `limit` records, in registration order from sequence `fromSeq` on, to a state
+   * file block, straight from the columns and the ID arena; returns the sequence to resume at, or
+   * `undefined` when the slice reached the last record. Sequence numbers survive compaction, so a
+   * flush may resume after other code ran; a record changed after its slice was taken is written
+   * by the next flush. Pauses follow in blocks of their own (`exportPauses`). @internal
+   */
+  exportSlice(
+    fromSeq: number,
+    limit: number,
+    encoder: StateBlockEncoder,
+  ): number | undefined {
+    const { index, deadlines } = this;
+    const end = index.slotEnd;
+    const arena = index.arenaBytes;
+    let slot = index.firstSlotFrom(fromSeq);
+    for (let taken = 0; slot < end && taken < limit; slot++) {
+      if (!index.isLive(slot)) continue;
+      encoder.append(
+        arena,
+        index.idOffsetOf(slot),
+        index.idMetaOf(slot),
+        this.lastSeen[slot]!,
+        this.delayMs[slot]!,
+        this.registeredAt[slot]!,
+        this.warnAt[slot]!,
+        this.critAt[slot]!,
+        deadlines.deadlineOf(slot),
+      );
+      taken++;
+    }
+    return slot < end ? index.seqOf(slot) : undefined;
+  }
+
+  /** Appends every pause held to a state file block (see `exportSlice`). @internal */
+  exportPauses(encoder: StateBlockEncoder): void {
+    const { index } = this;
+    const arena = index.arenaBytes;
+    for (const [slot, pause] of this.pauses) {
+      encoder.appendPause(
+        arena,
+        index.idOffsetOf(slot),
+        index.idMetaOf(slot),
+        pause.pausedAt,
+        pause.pausedUntil,
+      );
+    }
+  }
+
+  /**
+   * Gives a record read from a state file its pause; `false` when the record is not held. Its
+   * deadlines came with the record. @internal
+   */
+  importPause(
+    appId: string,
+    pausedAt: number,
+    pausedUntil: number | undefined,
+  ): boolean {
+    const slot = this.index.slotOf(appId);
+    if (slot === -1) return false;
+    this.pauses.set(slot, { pausedAt, pausedUntil });
+    return true;
+  }
+
+  /**
+   * Adds a record read from a state file, as it was (its `registeredAt` included), after every
+   * record held: `restored`, or why not (`duplicate` ID, store `full` at `maxApps`). @internal
+   */
+  importRecord(
+    record: HeartbeatRecord,
+    maxApps: number,
+  ): 'restored' | 'duplicate' | 'full' {
+    if (this.index.size >= maxApps) {
+      return this.index.slotOf(record.appId) === -1 ? 'full' : 'duplicate';
+    }
+    const slot = this.index.addIfAbsent(record.appId);
+    if (slot === -1) return 'duplicate';
+    this.write(slot, record);
+    this.registeredAt[slot] = record.registeredAt;
+    this.deadlines.push(slot, record.expiresAt);
+    return 'restored';
   }
 
   close(): Promise<void> {
