@@ -13,12 +13,12 @@ import { basename, join } from 'node:path';
 import {
   npmEnv,
   packPackage,
-  root,
   run,
   type PackedPackage,
   type RunResult,
 } from './support/pack.js';
 import { childEnv } from './support/child-env.js';
+import { readmeSections } from './support/readme.js';
 import { runHeartbeatStoreContract } from '../src/heartbeat/testing/index.js';
 
 /**
@@ -94,31 +94,6 @@ function copiesByName(tree: LsNode): Map<string, Set<string>> {
   };
   visit(tree);
   return copies;
-}
-
-/** The fenced code blocks under each README heading (headings inside code blocks ignored). */
-function readmeSections(): Map<string, string[]> {
-  const sections = new Map<string, string[]>();
-  let heading = '';
-  let block: string[] | undefined;
-  for (const line of readFileSync(join(root, 'README.md'), 'utf8').split(
-    '\n',
-  )) {
-    if (block) {
-      if (line.startsWith('```')) {
-        sections.get(heading)!.push(block.join('\n') + '\n');
-        block = undefined;
-      } else {
-        block.push(line);
-      }
-    } else if (line.startsWith('```')) {
-      block = [];
-    } else if (/^#{1,6} /.test(line)) {
-      heading = line.replace(/^#+ /, '');
-      sections.set(heading, []);
-    }
-  }
-  return sections;
 }
 
 /** Runs the fixture's e2e suite and returns vitest's JSON report. */

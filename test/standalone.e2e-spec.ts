@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { buildStandalone, freePort } from './support/build-standalone.js';
@@ -17,6 +19,8 @@ import {
   describeWithRedisCluster,
   PrivateRedisCluster,
 } from './support/redis-cluster.js';
+
+const ROOT = join(import.meta.dirname, '..');
 
 /**
  * The standalone server as users run it: `node dist/main.js` configured by HB_* variables. Each
@@ -168,14 +172,20 @@ describe('standalone server (node dist/main.js)', { timeout: 30_000 }, () => {
         expect(status.text).toMatch(
           /^OK - fine application \[deep\]\| od=\d+\.\d\d;3;5;0;6 delay=1000ms;;;$/,
         );
-        // The JSON API answers JSON, as the README shows.
-        const missing = await http.get('/apps/nobody').expect(404);
+        // The JSON API answers JSON, byte for byte as the README and docs/integrations.md show.
+        const missing = await http.get('/apps/Zelda').expect(404);
         expect(missing.headers['content-type']).toMatch(/^application\/json/);
         expect(missing.body).toEqual({
           statusCode: 404,
           error: 'Not Found',
-          message: 'CRITICAL - no application record for queried ID: [nobody]',
+          message: 'CRITICAL - no application record for queried ID: [Zelda]',
         });
+        for (const doc of ['README.md', join('docs', 'integrations.md')]) {
+          const text = readFileSync(join(ROOT, doc), 'utf8');
+          expect(/\/apps\/Zelda\n(\{.*\})\n/.exec(text)?.[1], doc).toBe(
+            missing.text,
+          );
+        }
         // What scanners ask for is an unknown path: a one-line text 404, not a rejection.
         for (const path of ['/favicon.ico', '/wp-login.php', '/hb_ping/']) {
           const answer = await http.get(path);

@@ -59,9 +59,12 @@ export interface HeartbeatMiddleware {
  * const heartbeat = createHeartbeatMiddleware({ toleranceMs: 1000 });
  * app.use('/hb', heartbeat);
  * const server = app.listen(8888);
+ * // On SIGTERM: stop accepting connections, answer the requests in flight, close the heartbeat;
+ * // with nothing left open the process ends, and after 10 s it exits anyway.
  * process.once('SIGTERM', () => {
- *   server.close(() => void heartbeat.close());
- *   server.closeIdleConnections();
+ *   server.close(() => void heartbeat.close()); // closes idle connections, calls back once all are
+ *   server.keepAliveTimeout = 1; // a busy connection closes soon after its answer, not 5 s later
+ *   setTimeout(() => process.exit(1), 10_000).unref();
  * });
  * @publicApi
  */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test, type TestingModule } from '@nestjs/testing';
@@ -12,6 +14,28 @@ import { HeartbeatError } from '../core/errors.js';
 import { HeartbeatRegistry } from '../engine/heartbeat-registry.js';
 import { FakeHeartbeatClock } from '../testing/fake-heartbeat.clock.js';
 import { registerHeartbeatMetrics } from './heartbeat-metrics.js';
+
+/**
+ * The metrics a document's `## Metrics (Prometheus)` table lists, as `name{labels} type`: names in
+ * the first column (several in one cell share its type, or take one type each).
+ */
+function documentedMetrics(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf('\n## Metrics (Prometheus)\n');
+  const section = text.slice(start, text.indexOf('\n## ', start + 1));
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('|'))
+    .flatMap((line) => {
+      const [, names = '', types = ''] = line.split('|').map((c) => c.trim());
+      const typeList = types.split(/,\s*/);
+      return [...names.matchAll(/`(heartbeat_\w+)(?:\{(\w+)\})?`/g)].map(
+        ([, name, label = ''], i) =>
+          `${name}{${label}} ${typeList.length === 1 ? typeList[0] : typeList[i]}`,
+      );
+    })
+    .sort();
+}
 
 describe('registerHeartbeatMetrics', () => {
   let moduleRef: TestingModule;
@@ -73,6 +97,32 @@ describe('registerHeartbeatMetrics', () => {
     // Counters only grow, scrape after scrape.
     await registry.beat('c');
     expect(await scrape()).toContain('heartbeat_pings_total 3');
+  });
+
+  it('registers exactly the metrics the README and docs/integrations.md list, with their types and labels', async () => {
+    const webhooks = {
+      queued: 0,
+      counters: {
+        delivered: 0,
+        failed: 0,
+        dropped: 0,
+        attempts: 0,
+        skipped: 0,
+      },
+    };
+    registerHeartbeatMetrics(registry, { register, webhooks });
+    await registry.register('a', 0); // so that the per-app series have their label
+    const registered = (await register.getMetricsAsJSON())
+      .map(({ name, type, values }) => {
+        const labels = new Set(values.flatMap((v) => Object.keys(v.labels)));
+        return `${name}{${[...labels].join(',')}} ${type}`;
+      })
+      .sort();
+    const root = join(import.meta.dirname, '..', '..', '..');
+    expect(documentedMetrics(join(root, 'README.md'))).toEqual(registered);
+    expect(documentedMetrics(join(root, 'docs', 'integrations.md'))).toEqual(
+      registered,
+    );
   });
 
   it('counts token refusals by reason, and webhook deliveries when given the dispatcher', async () => {
