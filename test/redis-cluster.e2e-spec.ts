@@ -171,6 +171,7 @@ describeWithRedisCluster('Redis Cluster (3 masters)', () => {
           OK: 2,
           WARNING: 1,
           CRITICAL: 0,
+          paused: 0,
         });
       }
     });

@@ -177,30 +177,42 @@ export function evaluateRecord(
   thresholds: HeartbeatThresholds,
   time: HeartbeatRecordedTime = { recordedNow: now, credit: WALL_TIME_CREDIT },
 ): HeartbeatAppStatus | undefined {
-  const shift = now - time.recordedNow;
   let deadlines: HeartbeatDeadlines = record;
+  let paused = false;
   if (isPausing(record)) {
-    if (isPausedAt(record, now)) {
-      return { ...record, od: 0, state: 'OK', paused: true };
-    }
-    deadlines = pauseEndDeadlines(record, now, thresholds, time);
+    paused = isPausedAt(record, now);
+    if (!paused) deadlines = pauseEndDeadlines(record, now, thresholds, time);
   }
-  const state = stateAt(deadlines, time.recordedNow);
+  const state = paused ? 'OK' : stateAt(deadlines, time.recordedNow);
   if (state === undefined) return undefined;
   const since = lateSince(record);
-  return {
-    ...record,
-    // Deadlines given back in wall time, as they will be if no more heartbeats are refused.
+  // Deadlines given back in wall time, as they will be if no more heartbeats are refused.
+  const shift = paused ? 0 : now - time.recordedNow;
+  // Built field by field (no spread): every read of a page evaluates each of its records.
+  const status: {
+    -readonly [K in keyof HeartbeatAppStatus]: HeartbeatAppStatus[K];
+  } = {
+    appId: record.appId,
+    lastSeen: record.lastSeen,
+    delayMs: record.delayMs,
+    registeredAt: record.registeredAt,
     warnAt: deadlines.warnAt + shift,
     critAt: deadlines.critAt + shift,
     expiresAt: deadlines.expiresAt + shift,
-    od: overdueRatio(
-      { lastSeen: since, delayMs: record.delayMs },
-      now - time.credit(since),
-    ),
+    od: paused
+      ? 0
+      : overdueRatio(
+          since === record.lastSeen
+            ? record
+            : { lastSeen: since, delayMs: record.delayMs },
+          now - time.credit(since),
+        ),
     state,
-    paused: false,
+    paused,
   };
+  if (record.pausedAt !== undefined) status.pausedAt = record.pausedAt;
+  if (record.pausedUntil !== undefined) status.pausedUntil = record.pausedUntil;
+  return status;
 }
 
 /**
@@ -217,7 +229,6 @@ export function pauseEndDeadlines(
 ): HeartbeatDeadlines {
   const since = lateSince(record);
   // `since` in recorded time: recorded now, less the recorded time passed since then.
-  const recordedSince =
-    time.recordedNow - (now - since) + time.credit(since);
+  const recordedSince = time.recordedNow - (now - since) + time.credit(since);
   return stateDeadlines(recordedSince, record.delayMs, thresholds);
 }
