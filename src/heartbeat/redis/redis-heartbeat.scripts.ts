@@ -146,6 +146,17 @@ local function hmget(ids)
   end
   return out
 end
+-- {id, packed, ...} for the ids whose record exists
+local function withRecords(ids, packed)
+  local out = {}
+  for i, id in ipairs(ids) do
+    if packed[i] then
+      out[#out + 1] = id
+      out[#out + 1] = packed[i]
+    end
+  end
+  return out
+end
 local function removeIds(ids)
   local removed = 0
   for i = 1, #ids, 500 do
@@ -186,14 +197,7 @@ if #ids == 0 then return {} end
 local packed = hmget(ids)
 removeIds(ids)
 if ARGV[3] then bury(ids, packed, 'E', ARGV[3], ARGV[4], tonumber(ARGV[5])) end
-local out = {}
-for i, id in ipairs(ids) do
-  if packed[i] then
-    out[#out + 1] = id
-    out[#out + 1] = packed[i]
-  end
-end
-return out
+return withRecords(ids, packed)
 `);
 
 /**
@@ -319,14 +323,7 @@ export const DUE_PAUSES_SCRIPT = script(`${BULK}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 if #ids == 0 then return {} end
 local packed = hmget(ids)
-local out = {}
-for i, id in ipairs(ids) do
-  if packed[i] then
-    out[#out + 1] = id
-    out[#out + 1] = packed[i]
-  end
-end
-return out
+return withRecords(ids, packed)
 `);
 
 /**

@@ -1,26 +1,9 @@
-import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
 import type { HeartbeatTombstonePolicy } from '../interfaces/heartbeat-tombstone.interface.js';
 import type { HeartbeatStoreContractRunner } from './heartbeat-store.contract.js';
+import { record, T0 } from './heartbeat-store-contract.records.js';
 
-const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 const DAY = 86_400_000;
-
-function record(
-  appId: string,
-  lastSeen: number,
-  delayMs = 1000,
-): HeartbeatRecord {
-  return {
-    appId,
-    lastSeen,
-    delayMs,
-    registeredAt: lastSeen,
-    warnAt: lastSeen + 3 * delayMs,
-    critAt: lastSeen + 5 * delayMs,
-    expiresAt: lastSeen + 6 * delayMs,
-  };
-}
 
 const policy = (
   now: number,

@@ -1,6 +1,7 @@
 import { PAUSED_DEADLINE } from '../core/status.js';
 import type { HeartbeatRecord } from '../interfaces/heartbeat-record.interface.js';
 import type { HeartbeatStore } from '../interfaces/heartbeat-store.interface.js';
+import { record, T0 } from './heartbeat-store-contract.records.js';
 import { runTombstoneContract } from './heartbeat-store-tombstones.contract.js';
 
 /** How a contract run gets a fresh, empty store and disposes of it. */
@@ -48,25 +49,6 @@ export interface HeartbeatStoreContractRunner {
   readonly beforeEach: (hook: () => Promise<void>) => void;
   readonly afterEach: (hook: () => Promise<void>) => void;
   readonly expect: HeartbeatStoreContractExpect;
-}
-
-const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
-
-/** A record as the registry writes it, with thresholds 3, 5 and 6. */
-function record(
-  appId: string,
-  lastSeen: number,
-  delayMs = 1000,
-): HeartbeatRecord {
-  return {
-    appId,
-    lastSeen,
-    delayMs,
-    registeredAt: lastSeen,
-    warnAt: lastSeen + 3 * delayMs,
-    critAt: lastSeen + 5 * delayMs,
-    expiresAt: lastSeen + 6 * delayMs,
-  };
 }
 
 /**
