@@ -92,14 +92,14 @@ export interface HeartbeatStoreStateChange {
 export interface HeartbeatStore {
   /**
    * Creates or refreshes a record. On refresh `registeredAt` of the existing record is kept.
-   * An existing record with `expiresAt <= record.lastSeen` has already been dropped: it is
+   * An existing record with `expiresAt <= now` has already been dropped: it is
    * replaced as if new (`created`, fresh `registeredAt`, listed last) and returned as `dropped`.
    * A new ID is refused with `{ status: 'full' }` when the store already holds `maxApps` records.
    *
    * `now` is the registry's recorded time (see above), which differs from `record.lastSeen`
    * (wall time) once time was credited (a store outage, a restart from a state file). A store
-   * that takes it judges "already dropped" by `expiresAt <= now`, so a record the credit kept
-   * alive is refreshed, not registered anew; a store that ignores it compares with `lastSeen`.
+   * that takes it (both built-in stores do) judges "already dropped" by `expiresAt <= now`, so a
+   * record the credit kept alive is refreshed, not registered anew; without it, `lastSeen`.
    */
   upsert(
     record: HeartbeatRecord,

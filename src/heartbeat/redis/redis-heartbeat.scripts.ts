@@ -48,7 +48,8 @@ end
 
 /**
  * ARGV: count, then per record: appId, lastSeen, delayMs, registeredAt, warnAt, critAt,
- * expiresAt, maxApps; then PAUSED_DEADLINE. Upserts the records in order (the heartbeats that
+ * expiresAt, maxApps, now (the registry's recorded time: a record whose expiresAt <= now was
+ * already dropped); then PAUSED_DEADLINE. Upserts the records in order (the heartbeats that
  * arrived together) and returns, per record, {'full', '', '', '', ''} or {status, registeredAt,
  * droppedPacked or '', recovered or '', heldPacked or ''} (the stored record is the one given,
  * with that registeredAt, unless a pause holds it: then it is heldPacked, the heartbeat noted
@@ -59,14 +60,15 @@ end
 export const UPSERT_SCRIPT = script(`${PARSE}${TOMBSTONE_LUA}
 local out = {}
 local count = tonumber(ARGV[1])
-local paused = tonumber(ARGV[2 + count * 8])
+local paused = tonumber(ARGV[2 + count * 9])
 local marks = redis.call('HMGET', KEYS[7], 'warn', 'crit')
 local markWarn = tonumber(marks[1] or '')
 local markCrit = tonumber(marks[2] or '')
 for r = 0, count - 1 do
-  local base = 1 + r * 8
+  local base = 1 + r * 9
   local id, lastSeen, delayMs, registeredAt = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
   local warnAt, critAt, expiresAt, maxApps = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8]
+  local now = ARGV[base + 9]
   local current = redis.call('HGET', KEYS[1], id)
   local status = 'updated'
   local dropped = ''
@@ -76,7 +78,7 @@ for r = 0, count - 1 do
   if current then
     local old = parse(current)
     local oldRegisteredAt, oldWarn, oldCrit, oldExpires = old[3], old[4], old[5], old[6]
-    if tonumber(oldExpires) <= tonumber(lastSeen) then
+    if tonumber(oldExpires) <= tonumber(now) then
       -- already past its drop deadline: replaced as a new registration, listed last
       status = 'created'
       dropped = current

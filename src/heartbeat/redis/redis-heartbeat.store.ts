@@ -184,10 +184,11 @@ export class RedisHeartbeatStore implements HeartbeatStore {
   upsert(
     record: HeartbeatRecord,
     maxApps: number,
+    now: number = record.lastSeen,
   ): Promise<HeartbeatUpsertResult> {
     if (this.client.status !== 'ready') return Promise.reject(unavailable());
     return new Promise((resolve, reject) => {
-      this.pendingUpserts.push({ record, maxApps, resolve, reject });
+      this.pendingUpserts.push({ record, maxApps, now, resolve, reject });
       if (this.pendingUpserts.length === 1) {
         setImmediate(() => this.flushUpserts());
       }
@@ -204,7 +205,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
 
   private async sendUpserts(batch: PendingUpsert[]): Promise<void> {
     const args = [String(batch.length)];
-    for (const { record, maxApps } of batch) {
+    for (const { record, maxApps, now } of batch) {
       args.push(
         record.appId,
         String(record.lastSeen),
@@ -214,6 +215,7 @@ export class RedisHeartbeatStore implements HeartbeatStore {
         String(record.critAt),
         String(record.expiresAt),
         String(maxApps),
+        String(now),
       );
     }
     args.push(PAUSED);
@@ -624,6 +626,8 @@ function oneLine(text: string): string {
 interface PendingUpsert {
   readonly record: HeartbeatRecord;
   readonly maxApps: number;
+  /** The registry's recorded time (see `HeartbeatStore.upsert`). */
+  readonly now: number;
   readonly resolve: (result: HeartbeatUpsertResult) => void;
   readonly reject: (error: unknown) => void;
 }

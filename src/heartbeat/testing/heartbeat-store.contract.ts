@@ -139,6 +139,18 @@ export function runHeartbeatStoreContract<S extends HeartbeatStore>(
       ]);
     });
 
+    it('judges "already dropped" by the recorded `now` it is given, not by lastSeen', async () => {
+      await store.upsert(record('a', T0), 10); // expires at T0 + 6000
+      await store.upsert(record('b', T0), 10);
+      // Seen at T0 + 7000 by the wall clock, but 2000 ms were credited: recorded now T0 + 5000.
+      const credited = { ...record('a', T0 + 7000), registeredAt: T0 + 7000 };
+      expect(await store.upsert(credited, 10, T0 + 5000)).toMatchObject({
+        status: 'updated',
+        record: { appId: 'a', registeredAt: T0 },
+      });
+      expect(await ids()).toEqual(['a', 'b']); // refreshed: keeps its place
+    });
+
     it('refuses a new ID when full, but keeps refreshing known ones', async () => {
       await store.upsert(record('a', T0), 2);
       await store.upsert(record('b', T0), 2);
