@@ -1,5 +1,4 @@
-// `npm run screenshot`: a board with OK, WARNING and CRITICAL apps (and paused ones where the
-// server can pause), photographed by headless Chromium into docs/dashboard.png.
+// `npm run screenshot`: a board with OK, WARNING, CRITICAL and paused apps, photographed by headless Chromium into docs/dashboard.png.
 import { fileURLToPath } from 'node:url';
 import {
   launchChromium,
@@ -22,6 +21,7 @@ const apps = [
   ['billing-worker', 29_000, 21_000],
   ['auth-service', 4_000, 1_000],
   ['backup-runner', 299_000, 120_000],
+  ['db-migration', 59_000, 300_000], // od 5, CRITICAL, but paused below: OK
 ];
 
 const browser = await launchChromium();
@@ -32,6 +32,9 @@ for (const [id, timeout, ago] of apps) {
   );
   await server.at(-ago, () => registry.beat(id, timeout));
 }
+// In maintenance: one until resumed, one for two more hours.
+await registry.pause('db-migration');
+await registry.pause('backup-runner', registry.now() + 2 * 3_600_000);
 await registry.sweep();
 
 try {
