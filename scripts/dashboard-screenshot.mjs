@@ -39,7 +39,7 @@ await registry.sweep();
 
 try {
   const page = await browser.newPage({
-    viewport: { width: 1280, height: 660 },
+    viewport: { width: 1280, height: 710 },
   });
   page.on('dialog', () => {
     throw new Error('a dialog opened: an ID ran as markup');
