@@ -47,52 +47,72 @@ end
 `;
 
 /**
- * ARGV: count, then per record: appId, lastSeen, delayMs, registeredAt, warnAt, critAt,
- * expiresAt, maxApps, now (the registry's recorded time: a record whose expiresAt <= now was
- * already dropped); then PAUSED_DEADLINE. Upserts the records in order (the heartbeats that
- * arrived together) and returns, per record, {'full', '', '', '', ''} or {status, registeredAt,
- * droppedPacked or '', recovered or '', heldPacked or ''} (the stored record is the one given,
- * with that registeredAt, unless a pause holds it: then it is heldPacked, the heartbeat noted
- * and the pause's deadlines kept): `recovered` is the late state whose crossing was already
- * claimed (marks) when this heartbeat ended it.
+ * ARGV: count, PAUSED_DEADLINE, then two per record: appId and
+ * "lastSeen,delayMs,registeredAt,warnAt,critAt,expiresAt,maxApps,now" (`now`: the registry's
+ * recorded time, a record whose expiresAt <= now was already dropped). Upserts the records in
+ * order (the heartbeats that arrived together) and returns one string, the records' results
+ * joined by ';', each "status|registeredAt|dropped|recovered|held": "full||||", or the status
+ * (created, updated), the stored registeredAt, the dropped record's packed form or '', the
+ * recovered state or '', and the held record's packed form or '' (the stored record is the one
+ * given, with that registeredAt, unless a pause holds it: then it is the held one, the heartbeat
+ * noted and the pause's deadlines kept). `recovered` is the late state whose crossing was
+ * already claimed (marks) when this heartbeat ended it.
+ *
+ * One HMGET reads the batch's records, and one HSET and one ZADD per deadline index write them
+ * at the end (the script is atomic, so no one sees the difference); a record met again later in
+ * the batch is judged by what the batch wrote. Deletions (ended pauses, forgotten tombstones) come
+ * after the writes: Redis refuses a script's first write when out of memory, but not writes after
+ * a deletion, so a refused batch still writes nothing.
  * @internal
  */
-export const UPSERT_SCRIPT = script(`${PARSE}${TOMBSTONE_LUA}
-local out = {}
+export const UPSERT_SCRIPT = script(`${TOMBSTONE_LUA}
 local count = tonumber(ARGV[1])
-local paused = tonumber(ARGV[2 + count * 9])
+local paused = tonumber(ARGV[2])
 local marks = redis.call('HMGET', KEYS[7], 'warn', 'crit')
 local markWarn = tonumber(marks[1] or '')
 local markCrit = tonumber(marks[2] or '')
-for r = 0, count - 1 do
-  local base = 1 + r * 9
-  local id, lastSeen, delayMs, registeredAt = ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4]
-  local warnAt, critAt, expiresAt, maxApps = ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8]
-  local now = ARGV[base + 9]
-  local current = redis.call('HGET', KEYS[1], id)
+local ids = {}
+for r = 1, count do ids[r] = ARGV[1 + r * 2] end
+local stored = redis.call('HMGET', KEYS[1], unpack(ids))
+-- what this batch wrote, by appId; the size of the hash before it, once needed; fields it adds
+local written = {}
+local size
+local added = 0
+local hash, deadlines, warns, crits, unpaused, reborn = {}, {}, {}, {}, {}, {}
+local out = {}
+for r = 1, count do
+  local id = ids[r]
+  local lastSeen, delayMs, registeredAt, warnAt, critAt, expiresAt, maxApps, now = string.match(
+    ARGV[2 + r * 2], '^([^,]+),([^,]+),([^,]+),([^,]+),([^,]+),([^,]+),([^,]+),([^,]+)$')
+  local current = written[id] or stored[r]
   local status = 'updated'
   local dropped = ''
   local recovered = ''
   local held = ''
   local full = false
   if current then
-    local old = parse(current)
-    local oldRegisteredAt, oldWarn, oldCrit, oldExpires = old[3], old[4], old[5], old[6]
+    -- "lastSeen,delayMs,registeredAt,warnAt,critAt,expiresAt" then ",pausedAt[,pausedUntil]"
+    local oldRegisteredAt, oldWarn, oldCrit, oldExpires, rest = string.match(
+      current, '^[^,]+,[^,]+,([^,]+),([^,]+),([^,]+),([^,]+)(.*)$')
+    local pausedAt, pausedUntil
+    if rest ~= '' then
+      pausedAt, pausedUntil = string.match(rest, '^,([^,]+),?([^,]*)$')
+      if pausedUntil == '' then pausedUntil = nil end
+    end
     if tonumber(oldExpires) <= tonumber(now) then
       -- already past its drop deadline: replaced as a new registration, listed last
       status = 'created'
       dropped = current
       redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), id)
-      if old[7] then redis.call('ZREM', KEYS[8], id) end
+      if pausedAt then unpaused[#unpaused + 1] = id end
     else
       registeredAt = oldRegisteredAt
-      if old[7] then
-        if tonumber(oldExpires) >= paused and (old[8] == nil or tonumber(old[8]) > tonumber(lastSeen)) then
+      if pausedAt then
+        if tonumber(oldExpires) >= paused and (pausedUntil == nil or tonumber(pausedUntil) > tonumber(lastSeen)) then
           -- a pause holds it: the heartbeat is noted, the pause and its deadlines stay
-          held = lastSeen .. ',' .. delayMs .. ',' .. registeredAt .. ',' .. oldWarn .. ',' .. oldCrit .. ',' .. oldExpires .. ',' .. old[7]
-          if old[8] then held = held .. ',' .. old[8] end
+          held = lastSeen .. ',' .. delayMs .. ',' .. registeredAt .. ',' .. oldWarn .. ',' .. oldCrit .. ',' .. oldExpires .. rest
         else
-          redis.call('ZREM', KEYS[8], id)
+          unpaused[#unpaused + 1] = id
         end
       end
       if markCrit and tonumber(oldCrit) <= markCrit then
@@ -101,40 +121,47 @@ for r = 0, count - 1 do
         recovered = 'WARNING'
       end
     end
-  elseif redis.call('HLEN', KEYS[1]) >= tonumber(maxApps) then
-    full = true
   else
-    status = 'created'
-    redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), id)
+    size = size or redis.call('HLEN', KEYS[1])
+    if size + added >= tonumber(maxApps) then
+      full = true
+    else
+      added = added + 1
+      status = 'created'
+      redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), id)
+    end
   end
   if full then
-    out[#out + 1] = 'full'
-    out[#out + 1] = ''
-    out[#out + 1] = ''
-    out[#out + 1] = ''
-    out[#out + 1] = ''
+    out[r] = 'full||||'
   elseif held ~= '' then
-    redis.call('HSET', KEYS[1], id, held)
-    out[#out + 1] = status
-    out[#out + 1] = registeredAt
-    out[#out + 1] = ''
-    out[#out + 1] = ''
-    out[#out + 1] = held
+    written[id] = held
+    hash[#hash + 1] = id
+    hash[#hash + 1] = held
+    out[r] = status .. '|' .. registeredAt .. '||' .. '|' .. held
   else
     local packed = lastSeen .. ',' .. delayMs .. ',' .. registeredAt .. ',' .. warnAt .. ',' .. critAt .. ',' .. expiresAt
-    redis.call('HSET', KEYS[1], id, packed)
-    redis.call('ZADD', KEYS[2], expiresAt, id)
-    redis.call('ZADD', KEYS[5], warnAt, id)
-    redis.call('ZADD', KEYS[6], critAt, id)
-    if status == 'created' then forgetTombstone(id) end
-    out[#out + 1] = status
-    out[#out + 1] = registeredAt
-    out[#out + 1] = dropped
-    out[#out + 1] = recovered
-    out[#out + 1] = ''
+    written[id] = packed
+    hash[#hash + 1] = id
+    hash[#hash + 1] = packed
+    deadlines[#deadlines + 1] = expiresAt
+    deadlines[#deadlines + 1] = id
+    warns[#warns + 1] = warnAt
+    warns[#warns + 1] = id
+    crits[#crits + 1] = critAt
+    crits[#crits + 1] = id
+    if status == 'created' then reborn[#reborn + 1] = id end
+    out[r] = status .. '|' .. registeredAt .. '|' .. dropped .. '|' .. recovered .. '|'
   end
 end
-return out
+if #hash > 0 then redis.call('HSET', KEYS[1], unpack(hash)) end
+if #deadlines > 0 then
+  redis.call('ZADD', KEYS[2], unpack(deadlines))
+  redis.call('ZADD', KEYS[5], unpack(warns))
+  redis.call('ZADD', KEYS[6], unpack(crits))
+end
+if #unpaused > 0 then redis.call('ZREM', KEYS[8], unpack(unpaused)) end
+forgetTombstones(reborn)
+return table.concat(out, ';')
 `);
 
 // Bulk helpers: one call per key and per 500 ids rather than one per id (a script makes far

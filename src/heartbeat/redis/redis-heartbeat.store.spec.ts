@@ -88,6 +88,63 @@ describeWithRedis('RedisHeartbeatStore', () => {
     }
   });
 
+  it('judges each heartbeat of one batch by the ones before it in that batch', async () => {
+    const keyPrefix = uniquePrefix();
+    const store = await waitReady(
+      new RedisHeartbeatStore({ url: TEST_REDIS_URL, keyPrefix }),
+    );
+    const beat = (appId: string, at: number) => ({
+      appId,
+      lastSeen: at,
+      delayMs: 10,
+      registeredAt: at,
+      warnAt: at + 10,
+      critAt: at + 20,
+      expiresAt: at + 30,
+    });
+    try {
+      // Issued in one turn of the event loop: one script, in this order.
+      const results = await Promise.all([
+        store.upsert(beat('a', 1), 2),
+        store.upsert(beat('a', 2), 2),
+        store.upsert(beat('b', 3), 2),
+        store.upsert(beat('c', 4), 2),
+        store.upsert(beat('b', 20), 2),
+      ]);
+      expect(results.map((result) => result.status)).toEqual([
+        'created',
+        'updated',
+        'created',
+        'full',
+        'updated',
+      ]);
+      expect(results[1]).toMatchObject({ record: { registeredAt: 1 } });
+      expect(results[4]).toMatchObject({ record: { registeredAt: 3 } });
+      expect(await store.count()).toBe(2);
+      expect(await store.get('a')).toEqual({
+        ...beat('a', 2),
+        registeredAt: 1,
+      });
+      expect(await store.get('b')).toEqual({
+        ...beat('b', 20),
+        registeredAt: 3,
+      });
+      // The deadline indexes hold the last heartbeat of each: a CRITICAL at 25, b OK.
+      expect(await store.counts(25)).toMatchObject({
+        total: 2,
+        OK: 1,
+        CRITICAL: 1,
+      });
+      expect(await store.mostOverdue(25, 10)).toEqual([
+        { ...beat('a', 2), registeredAt: 1 },
+        { ...beat('b', 20), registeredAt: 3 },
+      ]);
+    } finally {
+      await deleteKeys(keyPrefix);
+      await store.close();
+    }
+  });
+
   it('never closes a client it was given', async () => {
     const client = testRedisClient();
     const store = await waitReady(
