@@ -330,7 +330,9 @@ export class HeartbeatRegistry {
     const now = this.clock.now();
     const end = until === undefined ? undefined : checkPauseEnd(until, now);
     if (!(await this.get(id))) return undefined;
-    const record = await this.write(now, () => store.pause!(id, now, end));
+    const record = await this.write(now, () =>
+      store.pause!(id, now, end, this.outages.recordedTime(now)),
+    );
     if (!record) return undefined;
     this.tracker.paused(record, now, end);
     return this.evaluate(record, now);

@@ -193,7 +193,9 @@ export interface HeartbeatStore {
    * maintenance is never reported as lateness. Sets `pausedAt` and `pausedUntil` (absent: until
    * ended) and every deadline to `PAUSED_DEADLINE`, which makes the record OK for every read,
    * last in {@link mostOverdue} and never expired, with no read knowing about pauses. Pausing a
-   * paused record replaces its pause. Resolves the stored record, `undefined` when unknown.
+   * paused record replaces its pause. Resolves the stored record, `undefined` when unknown or,
+   * given the registry's recorded `now`, already past its drop deadline (a pause never brings a
+   * dropped record back).
    *
    * While a record is so held, {@link upsert} keeps it held (a heartbeat does not end a pause):
    * it updates `lastSeen` and `delayMs` and keeps the pause and its deadlines, unless the pause
@@ -205,6 +207,7 @@ export interface HeartbeatStore {
     appId: string,
     pausedAt: number,
     pausedUntil: number | undefined,
+    now?: number,
   ): Promise<HeartbeatRecord | undefined>;
   /**
    * Ends the pause begun at `pausedAt` (a compare-and-set: nothing happens when the record is no

@@ -298,15 +298,17 @@ return {
 `);
 
 /**
- * ARGV: appId, pausedAt, pausedUntil ('' for until resumed), PAUSED_DEADLINE. Pauses a record:
- * every deadline to PAUSED_DEADLINE in every index, the pause in the record and in the pauses
- * index. Returns the stored packed record, or false when the ID is unknown.
+ * ARGV: appId, pausedAt, pausedUntil ('' for until resumed), PAUSED_DEADLINE, now (recorded
+ * time). Pauses a record: every deadline to PAUSED_DEADLINE in every index, the pause in the
+ * record and in the pauses index. Returns the stored packed record, or false when the ID is
+ * unknown or already past its drop deadline at now.
  * @internal
  */
 export const PAUSE_SCRIPT = script(`${PARSE}
 local current = redis.call('HGET', KEYS[1], ARGV[1])
 if not current then return false end
 local f = parse(current)
+if tonumber(f[6]) <= tonumber(ARGV[5]) then return false end
 local p = ARGV[4]
 local packed = f[1] .. ',' .. f[2] .. ',' .. f[3] .. ',' .. p .. ',' .. p .. ',' .. p .. ',' .. ARGV[2]
 local score = '+inf'

@@ -455,12 +455,14 @@ export class RedisHeartbeatStore implements HeartbeatStore {
     appId: string,
     pausedAt: number,
     pausedUntil: number | undefined,
+    now: number = pausedAt,
   ): Promise<HeartbeatRecord | undefined> {
     const reply = await this.eval(PAUSE_SCRIPT, 'write', [
       appId,
       String(pausedAt),
       pausedUntil === undefined ? '' : String(pausedUntil),
       PAUSED,
+      String(now),
     ]);
     return storedRecord('pause', appId, reply);
   }

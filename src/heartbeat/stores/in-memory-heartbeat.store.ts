@@ -319,9 +319,12 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     appId: string,
     pausedAt: number,
     pausedUntil: number | undefined,
+    now: number = pausedAt,
   ): Promise<HeartbeatRecord | undefined> {
     const slot = this.index.slotOf(appId);
-    if (slot === -1) return Promise.resolve(undefined);
+    if (slot === -1 || this.deadlines.deadlineOf(slot) <= now) {
+      return Promise.resolve(undefined);
+    }
     this.pauses.set(slot, { pausedAt, pausedUntil });
     this.warnAt[slot] = PAUSED_DEADLINE;
     this.critAt[slot] = PAUSED_DEADLINE;

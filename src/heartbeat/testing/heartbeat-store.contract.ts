@@ -570,6 +570,12 @@ export function runHeartbeatStoreContract<S extends HeartbeatStore>(
       ).toEqual(['other']);
       expect(await store.count()).toBe(1);
       expect(await store.pause!('nobody', T0, undefined)).toBeUndefined();
+      // Past its drop deadline (not removed yet): a pause never brings it back.
+      await store.upsert(record('gone', T0), 10);
+      expect(
+        await store.pause!('gone', T0 + 6000, undefined, T0 + 6000),
+      ).toBeUndefined();
+      expect(await store.get('gone')).toEqual(record('gone', T0));
     });
 
     it('keeps a pause through heartbeats until its end, noting them', async () => {
