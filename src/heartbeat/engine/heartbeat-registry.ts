@@ -329,7 +329,7 @@ export class HeartbeatRegistry {
     const store = this.pausingStore();
     const now = this.clock.now();
     const end = until === undefined ? undefined : checkPauseEnd(until, now);
-    if (!(await this.get(id))) return undefined;
+    // The store refuses an unknown ID and a record past its drop deadline at recorded now.
     const record = await this.write(now, () =>
       store.pause!(id, now, end, this.outages.recordedTime(now)),
     );
@@ -348,9 +348,12 @@ export class HeartbeatRegistry {
     const store = this.pausingStore();
     const now = this.clock.now();
     const record = await this.call(() => store.get(id));
-    if (!record || !this.evaluate(record, now)) return undefined;
-    if (isPausedAt(record, now)) await this.endPause(record, now, 'resumed');
-    return this.get(id);
+    if (!record) return undefined;
+    const status = this.evaluate(record, now);
+    if (!status || !isPausedAt(record, now)) return status;
+    const ended = await this.endPause(record, now, 'resumed');
+    // Not ended by this call: a heartbeat, another pause or replica changed it meanwhile.
+    return ended ? this.evaluate(ended, now) : this.get(id);
   }
 
   /**
@@ -639,13 +642,14 @@ export class HeartbeatRegistry {
 
   /**
    * Ends the pause holding `record` at `endedAt`, with deadlines from then on; reports it when
-   * this call ended it (not a heartbeat, another pause or another replica first).
+   * this call ended it (not a heartbeat, another pause or another replica first), and resolves
+   * the stored record then, `undefined` otherwise.
    */
   private async endPause(
     record: HeartbeatRecord,
     endedAt: number,
     reason: 'resumed' | 'expired',
-  ): Promise<void> {
+  ): Promise<HeartbeatRecord | undefined> {
     const now = this.clock.now();
     const deadlines = pauseEndDeadlines(
       { ...record, pausedUntil: endedAt },
@@ -657,6 +661,7 @@ export class HeartbeatRegistry {
       this.store.endPause!(record.appId, record.pausedAt!, endedAt, deadlines),
     );
     if (ended) this.tracker.resumed(ended, endedAt, reason);
+    return ended;
   }
 
   /** `now` in recorded time, and the refused-time credit, for evaluating records at `now`. */

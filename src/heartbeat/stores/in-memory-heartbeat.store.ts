@@ -222,9 +222,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
       else warning++;
     }
     let paused = 0;
-    for (const slot of this.pauses.keys()) {
-      if (deadlines.deadlineOf(slot) >= PAUSED_DEADLINE) paused++;
-    }
+    for (const slot of this.pauses.keys()) if (this.pausing(slot)) paused++;
     return Promise.resolve({
       total,
       OK: total - warning - critical,
@@ -340,11 +338,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
   ): Promise<HeartbeatRecord | undefined> {
     const slot = this.index.slotOf(appId);
     const pause = slot === -1 ? undefined : this.pauses.get(slot);
-    if (
-      !pause ||
-      pause.pausedAt !== pausedAt ||
-      this.deadlines.deadlineOf(slot) < PAUSED_DEADLINE
-    ) {
+    if (!pause || pause.pausedAt !== pausedAt || !this.pausing(slot)) {
       return Promise.resolve(undefined);
     }
     pause.pausedUntil = endedAt;
@@ -359,11 +353,7 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     const due: Array<[until: number, slot: number]> = [];
     for (const [slot, pause] of this.pauses) {
       const until = pause.pausedUntil;
-      if (
-        until !== undefined &&
-        until <= now &&
-        this.deadlines.deadlineOf(slot) >= PAUSED_DEADLINE
-      ) {
+      if (until !== undefined && until <= now && this.pausing(slot)) {
         due.push([until, slot]);
       }
     }
@@ -473,10 +463,15 @@ export class InMemoryHeartbeatStore implements HeartbeatStore {
     );
   }
 
+  /** Whether a pause holds the record in `slot`: one that no call has ended yet. */
+  private pausing(slot: number): boolean {
+    return this.deadlines.deadlineOf(slot) >= PAUSED_DEADLINE;
+  }
+
   /** Whether `pause` still holds the record in `slot` at `at` (not ended, or ending later). */
   private holds(slot: number, pause: Pause, at: number): boolean {
     return (
-      this.deadlines.deadlineOf(slot) >= PAUSED_DEADLINE &&
+      this.pausing(slot) &&
       (pause.pausedUntil === undefined || pause.pausedUntil > at)
     );
   }
