@@ -136,13 +136,7 @@ export async function firstPage(
   registry: HeartbeatRegistry,
   query: DashboardQuery,
 ): Promise<DashboardPage> {
-  const now = registry.now();
-  const { total, ...states } = await registry.counts();
-  const counts: DashboardCounts = {
-    OK: states.OK,
-    WARNING: states.WARNING,
-    CRITICAL: states.CRITICAL,
-  };
+  const { now, counts, total } = await countStates(registry);
   const compare = comparator(query.sort);
   let apps: HeartbeatAppStatus[];
   let matched = total;
@@ -152,7 +146,7 @@ export async function firstPage(
     ({ apps, matched } = await walk(registry, query, compare));
   }
   return {
-    now: new Date(now).toISOString(),
+    now,
     counts,
     total,
     matched,
